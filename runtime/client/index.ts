@@ -1,0 +1,6 @@
+/** The client runtime: what generated clients extend and what client transports implement. Browser-safe. */
+export { ServiceClient } from './service-client.js';
+export type { ClientOptions, MethodInfo, ServiceInfo } from './service-client.js';
+export type { CallOptions, ClientTransport, EventSubscription, OutgoingCall, RetryPolicy } from './transport.js';
+export { AccordError, isAccordError } from '../core/errors.js';
+export type { FrameworkErrorCode, ValidationIssue, WireError } from '../core/errors.js';

@@ -1,0 +1,108 @@
+/**
+ * The base of every generated client class: turns `client.add(input, options)` into an
+ * OutgoingCall, applies deadlines and metadata, and retries idempotent methods on UNAVAILABLE.
+ * Generated subclasses add only typed method signatures.
+ */
+import { backoffDelay, sleep } from '../core/backoff.js';
+import { AccordError } from '../core/errors.js';
+import type { CallOptions, ClientTransport, OutgoingCall, RetryPolicy } from './transport.js';
+
+export interface MethodInfo {
+  kind: 'unary' | 'stream';
+  idempotent: boolean;
+}
+
+export interface ServiceInfo {
+  service: string;
+  version: number;
+  methods: Record<string, MethodInfo>;
+  /** Declared error codes per method, so `isError` can be checked at run time too. */
+  errors: Record<string, readonly string[]>;
+}
+
+export interface ClientOptions {
+  /** Metadata sent with every call (merged under per-call metadata). */
+  metadata?: Record<string, string>;
+  /** Default deadline for calls that set none. */
+  timeoutMs?: number;
+  /** Retry policy for idempotent methods (default: 2 retries, 100 ms initial backoff). */
+  retry?: RetryPolicy | false;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { retries: 2, initialDelayMs: 100, maxDelayMs: 2_000 };
+
+/** Codes worth another attempt of an idempotent call: the server never ran it, or was not reachable. */
+const RETRYABLE = new Set(['UNAVAILABLE']);
+
+export class ServiceClient {
+  readonly #transport: ClientTransport;
+  readonly #info: ServiceInfo;
+  readonly #options: ClientOptions;
+
+  constructor(transport: ClientTransport, info: ServiceInfo, options: ClientOptions = {}) {
+    this.#transport = transport;
+    this.#info = info;
+    this.#options = options;
+  }
+
+  protected $unary(method: string, input: unknown, options: CallOptions = {}): Promise<unknown> {
+    const call = this.#outgoing(method, input, options);
+    const policy = options.retry ?? this.#options.retry ?? DEFAULT_RETRY;
+    if (!call.idempotent || policy === false || policy.retries <= 0) return this.#transport.unary(call);
+    return this.#withRetries(call, policy);
+  }
+
+  protected $stream(method: string, input: unknown, options: CallOptions = {}): AsyncIterable<unknown> {
+    return this.#transport.stream(this.#outgoing(method, input, options));
+  }
+
+  protected $on(event: string, listener: (data: unknown) => void): () => void {
+    if (!this.#transport.subscribe) {
+      throw new AccordError('UNIMPLEMENTED', 'this client transport does not deliver events; use the WebSocket or NATS transport');
+    }
+    return this.#transport.subscribe({ service: this.#info.service, version: this.#info.version, event }, listener);
+  }
+
+  /** Whether `error` is an AccordError with `code` (the generated subclass narrows the types). */
+  protected $isError(error: unknown, code: string): boolean {
+    return error instanceof AccordError && error.code === code;
+  }
+
+  #outgoing(method: string, input: unknown, options: CallOptions): OutgoingCall {
+    const info = this.#info.methods[method];
+    const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs;
+    return {
+      service: this.#info.service,
+      version: this.#info.version,
+      method,
+      input,
+      deadline: timeoutMs !== undefined ? Date.now() + timeoutMs : undefined,
+      signal: options.signal,
+      metadata: mergeMetadata(this.#options.metadata, options.metadata),
+      idempotent: info?.idempotent ?? false,
+    };
+  }
+
+  async #withRetries(call: OutgoingCall, policy: RetryPolicy): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#transport.unary(call);
+      } catch (error) {
+        const retryable = error instanceof AccordError && RETRYABLE.has(error.code);
+        const delay = backoffDelay(attempt, { initialMs: policy.initialDelayMs, maxMs: policy.maxDelayMs });
+        const timeLeft = call.deadline === undefined ? Infinity : call.deadline - Date.now();
+        if (!retryable || attempt >= policy.retries || delay >= timeLeft || call.signal?.aborted) throw error;
+        await sleep(delay, call.signal);
+      }
+    }
+  }
+}
+
+function mergeMetadata(base?: Record<string, string>, extra?: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const source of [base, extra]) {
+    if (!source) continue;
+    for (const [k, v] of Object.entries(source)) out[k.toLowerCase()] = v;
+  }
+  return out;
+}

@@ -1,0 +1,271 @@
+/**
+ * The one place where a call envelope becomes a result, for every transport: look the method up,
+ * check hops, deadline and auth, validate input, run guards, execute (inline or in the pool),
+ * validate output, and map whatever was thrown to the error model.
+ */
+import type { z } from 'zod';
+import { serviceKey, type MethodContract, type ServiceContract } from '../contract/index.js';
+import type { OutgoingCall } from '../client/transport.js';
+import { authorize, type Authenticate, type Principal } from './auth.js';
+import type { ContextData, ContextHooks } from './context.js';
+import { nestedMeta } from './context.js';
+import { nextCallId, type CallEnvelope, type CallMeta } from './envelope.js';
+import { AccordError, isFrameworkCode } from './errors.js';
+import { EventBus } from './events.js';
+import { InlineExecutor, type Execution, type Executor } from './executor.js';
+import { silentLogger, type Logger } from './logger.js';
+import type { BoundService } from './service-binding.js';
+import { describeIssues, toIssues } from './validation.js';
+
+/** What guards see; throw an AccordError (e.g. PERMISSION_DENIED) to refuse the call. */
+export interface GuardCall {
+  service: ServiceContract;
+  method: MethodContract;
+  methodName: string;
+  input: unknown;
+  meta: CallMeta;
+  auth: Principal | undefined;
+}
+
+export type Guard = (call: GuardCall) => void | Promise<void>;
+
+export interface DispatcherOptions {
+  services: BoundService[];
+  /** Runs `runs: 'pool'` methods; without it every method runs inline. Receives the hooks its workers call back into. */
+  pool?: (hooks: ContextHooks) => Executor;
+  authenticate?: Authenticate;
+  guards?: Guard[];
+  /** Validate handler output against the contract (default: on unless NODE_ENV=production). */
+  validateOutput?: boolean;
+  /** Deadline for calls whose caller and method set none (default 30 s). */
+  defaultTimeoutMs?: number;
+  /** Nested calls deeper than this fail with LOOP_DETECTED (default 16). */
+  maxHops?: number;
+  logger?: Logger;
+  events?: EventBus;
+}
+
+export interface ResolvedMethod {
+  service: ServiceContract;
+  name: string;
+  method: MethodContract;
+}
+
+interface Prepared extends ResolvedMethod {
+  execution: Execution;
+  executor: Executor;
+  /** Clears the deadline timer and listeners. */
+  done(): void;
+}
+
+export class Dispatcher {
+  readonly events: EventBus;
+  readonly logger: Logger;
+  readonly #services = new Map<string, Map<number, ServiceContract>>();
+  readonly #inline: Executor;
+  readonly #pool: Executor | undefined;
+  readonly #options: DispatcherOptions;
+  readonly #validateOutput: boolean;
+  readonly #defaultTimeoutMs: number;
+  readonly #maxHops: number;
+
+  constructor(options: DispatcherOptions) {
+    this.#options = options;
+    this.events = options.events ?? new EventBus();
+    this.logger = options.logger ?? silentLogger;
+    this.#validateOutput = options.validateOutput ?? process.env.NODE_ENV !== 'production';
+    this.#defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;
+    this.#maxHops = options.maxHops ?? 16;
+    for (const bound of options.services) {
+      const { name, version } = bound.contract;
+      let versions = this.#services.get(name);
+      if (!versions) this.#services.set(name, (versions = new Map()));
+      if (versions.has(version)) throw new Error(`service ${serviceKey(bound.contract)} is registered twice`);
+      versions.set(version, bound.contract);
+    }
+    const hooks = this.contextHooks();
+    this.#inline = new InlineExecutor(options.services, hooks);
+    this.#pool = options.pool?.(hooks);
+  }
+
+  /** The services served, sorted by name and version. */
+  get services(): ServiceContract[] {
+    return [...this.#services.values()].flatMap((v) => [...v.values()]).sort((a, b) =>
+      a.name === b.name ? a.version - b.version : a.name < b.name ? -1 : 1);
+  }
+
+  /** Finds a method, or throws UNIMPLEMENTED (unknown service, version or method; NOT_FOUND is left to handlers). */
+  resolve(service: string, version: number | undefined, method: string): ResolvedMethod {
+    const versions = this.#services.get(service);
+    if (!versions) throw new AccordError('UNIMPLEMENTED', `no service '${service}'`);
+    const contract = version === undefined ? versions.get(Math.max(...versions.keys())) : versions.get(version);
+    if (!contract) throw new AccordError('UNIMPLEMENTED', `service '${service}' has no version ${version}; served: ${[...versions.keys()].map((v) => `v${v}`).join(', ')}`);
+    const found = Object.prototype.hasOwnProperty.call(contract.methods, method) ? contract.methods[method] : undefined;
+    if (!found) throw new AccordError('UNIMPLEMENTED', `service '${serviceKey(contract)}' has no method '${method}'`);
+    return { service: contract, name: method, method: found };
+  }
+
+  async unary(envelope: CallEnvelope, signal?: AbortSignal): Promise<unknown> {
+    let prepared: Prepared | undefined;
+    try {
+      prepared = await this.#prepare(envelope, signal, 'unary');
+      const output = await untilAborted(prepared.executor.unary(prepared.execution), prepared.execution.signal);
+      return this.#checkOutput(prepared, output);
+    } catch (error) {
+      throw this.#toAccordError(error, prepared ?? envelope);
+    } finally {
+      prepared?.done();
+    }
+  }
+
+  /** A server stream. Iterate it to pull items; `return()` (break) stops the handler's generator. */
+  async *stream(envelope: CallEnvelope, signal?: AbortSignal): AsyncGenerator<unknown, void, undefined> {
+    let prepared: Prepared | undefined;
+    let iterator: AsyncIterator<unknown> | undefined;
+    try {
+      prepared = await this.#prepare(envelope, signal, 'stream');
+      iterator = prepared.executor.stream(prepared.execution)[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await untilAborted(iterator.next(), prepared.execution.signal);
+        if (next.done) return;
+        yield this.#checkOutput(prepared, next.value);
+      }
+    } catch (error) {
+      throw this.#toAccordError(error, prepared ?? envelope);
+    } finally {
+      prepared?.done();
+      // Stop the handler's generator when the consumer stopped early or the call failed.
+      void iterator?.return?.(undefined)?.catch(() => undefined);
+    }
+  }
+
+  /** Validates and publishes an event from outside a handler (e.g. an HTTP webhook, a timer). */
+  emit(service: string, version: number, event: string, data: unknown): void {
+    const contract = this.resolveService(service, version);
+    const spec = contract.events[event];
+    if (!spec) throw new AccordError('UNIMPLEMENTED', `service '${serviceKey(contract)}' has no event '${event}'`);
+    const parsed = spec.data.safeParse(data);
+    if (!parsed.success) {
+      throw new AccordError('INVALID_ARGUMENT', `event ${serviceKey(contract)}.${event}: ${describeIssues(toIssues(parsed.error))}`, { issues: toIssues(parsed.error) });
+    }
+    this.events.publish({ service: contract.name, version: contract.version, event, data: parsed.data });
+  }
+
+  resolveService(service: string, version: number | undefined): ServiceContract {
+    const versions = this.#services.get(service);
+    const contract = versions && (version === undefined ? versions.get(Math.max(...versions.keys())) : versions.get(version));
+    if (!contract) throw new AccordError('UNIMPLEMENTED', `no service '${service}'${version === undefined ? '' : ` v${version}`}`);
+    return contract;
+  }
+
+  async close(): Promise<void> {
+    await this.#pool?.close?.();
+  }
+
+  /** Hooks through which handler contexts (inline or in workers) emit events and make nested calls. */
+  contextHooks(): ContextHooks {
+    return {
+      logger: this.logger,
+      emit: (data, event, payload) => this.emit(data.service, data.version, event, payload),
+      unary: (call, parent) => this.unary(this.#nestedEnvelope(call, parent), call.signal),
+      stream: (call, parent) => this.stream(this.#nestedEnvelope(call, parent), call.signal),
+    };
+  }
+
+  #nestedEnvelope(call: OutgoingCall, parent: ContextData): CallEnvelope {
+    return { id: nextCallId(), service: call.service, version: call.version, method: call.method, input: call.input, meta: nestedMeta(parent, call) };
+  }
+
+  async #prepare(envelope: CallEnvelope, callerSignal: AbortSignal | undefined, kind: 'unary' | 'stream'): Promise<Prepared> {
+    const resolved = this.resolve(envelope.service, envelope.version, envelope.method);
+    const { service, method, name } = resolved;
+    if (method.kind !== kind) {
+      throw new AccordError('INVALID_ARGUMENT', `${serviceKey(service)}.${name} is a ${method.kind} method; call it as one`);
+    }
+    const { meta } = envelope;
+    if (meta.hops > this.#maxHops) {
+      throw new AccordError('LOOP_DETECTED', `call to ${serviceKey(service)}.${name} made ${meta.hops} hops, over the limit of ${this.#maxHops}; is there a call cycle?`);
+    }
+    const now = Date.now();
+    const deadline = Math.min(meta.deadline ?? Infinity, now + (method.timeoutMs ?? this.#defaultTimeoutMs));
+    if (deadline <= now) throw new AccordError('DEADLINE_EXCEEDED', 'the deadline passed before the call started');
+    if (callerSignal?.aborted) throw new AccordError('CANCELLED', 'the caller cancelled the call');
+
+    const auth = await authorize(method.auth, meta.headers, service.securitySchemes, this.#options.authenticate, {
+      service: service.name, version: service.version, method: name,
+    });
+
+    const parsed = method.input.safeParse(envelope.input);
+    if (!parsed.success) {
+      const issues = toIssues(parsed.error);
+      throw new AccordError('INVALID_ARGUMENT', `invalid input for ${serviceKey(service)}.${name}: ${describeIssues(issues)}`, { issues });
+    }
+    for (const guard of this.#options.guards ?? []) {
+      await guard({ service, method, methodName: name, input: parsed.data, meta, auth });
+    }
+
+    // Deadline and caller cancellation both abort the handler's signal and end the wait at once.
+    const controller = new AbortController();
+    const interrupt = (error: AccordError) => {
+      if (!controller.signal.aborted) controller.abort(error);
+    };
+    const timer = setTimeout(() => interrupt(new AccordError('DEADLINE_EXCEEDED', `${serviceKey(service)}.${name} did not finish before its deadline`)), deadline - now);
+    const onCallerAbort = () => interrupt(new AccordError('CANCELLED', 'the caller cancelled the call'));
+    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+
+    const executor = method.runs === 'pool' && this.#pool ? this.#pool : this.#inline;
+    return {
+      ...resolved,
+      executor,
+      execution: {
+        service,
+        method,
+        input: parsed.data,
+        signal: controller.signal,
+        context: { callId: envelope.id, service: service.name, version: service.version, method: name, deadline: Number.isFinite(deadline) ? deadline : undefined, meta, auth },
+      },
+      done: () => {
+        clearTimeout(timer);
+        callerSignal?.removeEventListener('abort', onCallerAbort);
+        // A finished call no longer needs its handler; late work sees the abort.
+        if (!controller.signal.aborted) controller.abort(new AccordError('CANCELLED', 'the call has ended'));
+      },
+    };
+  }
+
+  #checkOutput(prepared: Prepared, output: unknown): unknown {
+    if (!this.#validateOutput) return output;
+    const parsed = (prepared.method.output as z.ZodType).safeParse(output);
+    if (parsed.success) return parsed.data;
+    const issues = toIssues(parsed.error);
+    this.logger.error({ service: serviceKey(prepared.service), method: prepared.name, issues }, 'handler output does not match the contract');
+    throw new AccordError('INTERNAL', 'the handler returned output that does not match the contract');
+  }
+
+  /** Declared and framework errors pass through; anything else becomes INTERNAL and is logged, not leaked. */
+  #toAccordError(error: unknown, call: Prepared | CallEnvelope): AccordError {
+    const declared = 'method' in call && typeof call.method === 'object' ? call.method.errors : undefined;
+    if (error instanceof AccordError) {
+      if (isFrameworkCode(error.code)) return error;
+      if (declared && Object.prototype.hasOwnProperty.call(declared, error.code)) return error;
+      this.logger.error({ err: error, code: error.code }, 'handler threw an error code its contract does not declare');
+      return new AccordError('INTERNAL', 'internal error');
+    }
+    const where = 'execution' in call ? `${serviceKey(call.service)}.${call.name}` : `${call.service}.${String(call.method)}`;
+    this.logger.error({ err: error, call: where }, 'handler failed');
+    return new AccordError('INTERNAL', 'internal error');
+  }
+}
+
+/** Settles with `work`, or rejects with the abort reason as soon as `signal` aborts (without leaking listeners). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
+      (error) => { signal.removeEventListener('abort', onAbort); reject(error); },
+    );
+  });
+}

@@ -1,0 +1,55 @@
+/**
+ * The call envelope: what every server transport turns its bytes into, and what the dispatcher
+ * consumes. Deadlines are absolute on this machine's clock; on the wire they travel as a relative
+ * timeout (clocks differ between machines), and transports convert with `deadlineFromTimeout`.
+ */
+
+export interface CallMeta {
+  /** Absolute deadline in epoch ms, or undefined for "the method's or server's default". */
+  deadline?: number;
+  /** W3C trace context, passed through to handlers and nested calls. */
+  traceparent?: string;
+  /** How many Accord hops this call has already made (0 from an outside caller); loop protection. */
+  hops: number;
+  /**
+   * Caller metadata with lower-case keys: HTTP headers, WS connect metadata, NATS headers.
+   * Credentials (`authorization`, API-key headers) are read from here by the dispatcher.
+   */
+  headers: Record<string, string>;
+}
+
+export interface CallEnvelope {
+  /** Unique per call within the process; used for logs and cancellation. */
+  id: string;
+  service: string;
+  /** Undefined means the highest version served. */
+  version?: number;
+  method: string;
+  input: unknown;
+  meta: CallMeta;
+}
+
+/** Wire header names shared by the transports that carry metadata as headers. */
+export const META_HEADERS = {
+  timeout: 'accord-timeout',
+  hops: 'accord-hops',
+  version: 'accord-version',
+  traceparent: 'traceparent',
+} as const;
+
+export function deadlineFromTimeout(timeoutMs: number | undefined, now = Date.now()): number | undefined {
+  return timeoutMs !== undefined && Number.isFinite(timeoutMs) && timeoutMs > 0 ? now + timeoutMs : undefined;
+}
+
+export function timeoutFromDeadline(deadline: number | undefined, now = Date.now()): number | undefined {
+  return deadline === undefined ? undefined : Math.max(0, deadline - now);
+}
+
+let sequence = 0;
+const prefix = Math.random().toString(36).slice(2, 8);
+
+/** Cheap unique ids: a per-process prefix plus a counter (no crypto needed for correlation ids). */
+export function nextCallId(): string {
+  sequence = (sequence + 1) >>> 0;
+  return `${prefix}-${sequence.toString(36)}`;
+}

@@ -1,0 +1,41 @@
+/**
+ * In-process event bus: handlers emit a service's typed events here, and transports that deliver
+ * events (WebSocket, NATS) subscribe. Keyed by `service.vN` and event name.
+ */
+export type EventListener = (data: unknown) => void;
+
+export interface PublishedEvent {
+  service: string;
+  version: number;
+  event: string;
+  data: unknown;
+}
+
+export class EventBus {
+  private readonly listeners = new Map<string, Set<EventListener>>();
+  private readonly taps = new Set<(event: PublishedEvent) => void>();
+
+  subscribe(service: string, version: number, event: string, listener: EventListener): () => void {
+    const key = `${service}.v${version}:${event}`;
+    let set = this.listeners.get(key);
+    if (!set) this.listeners.set(key, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set!.delete(listener);
+      if (set!.size === 0) this.listeners.delete(key);
+    };
+  }
+
+  /** Sees every event: for transports that forward all events (NATS, mesh). */
+  tap(listener: (event: PublishedEvent) => void): () => void {
+    this.taps.add(listener);
+    return () => this.taps.delete(listener);
+  }
+
+  publish(event: PublishedEvent): void {
+    for (const tap of this.taps) tap(event);
+    const set = this.listeners.get(`${event.service}.v${event.version}:${event.event}`);
+    if (!set) return;
+    for (const listener of set) listener(event.data);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Where a validated call actually runs. The dispatcher hands each call to an Executor: the inline
+ * one calls the handler on this thread; the pool (runtime/pool) runs it in a worker thread.
+ */
+import type { MethodContract, ServiceContract } from '../contract/index.js';
+import type { ContextData, ContextHooks } from './context.js';
+import { createHandlerContext } from './context.js';
+import type { BoundService, StreamHandler, UnaryHandler } from './service-binding.js';
+
+export interface Execution {
+  service: ServiceContract;
+  method: MethodContract;
+  /** Parsed (validated, transformed) input. */
+  input: unknown;
+  context: ContextData;
+  /** Aborted on cancel, disconnect or deadline. */
+  signal: AbortSignal;
+}
+
+export interface Executor {
+  unary(execution: Execution): Promise<unknown>;
+  /** Pulled by the caller: a slow consumer pauses the handler's generator. */
+  stream(execution: Execution): AsyncIterable<unknown>;
+  close?(): Promise<void>;
+}
+
+/** Runs handlers on the calling thread. */
+export class InlineExecutor implements Executor {
+  readonly #services: Map<ServiceContract, BoundService>;
+  readonly #hooks: ContextHooks;
+
+  constructor(services: Iterable<BoundService>, hooks: ContextHooks) {
+    this.#services = new Map([...services].map((bound) => [bound.contract, bound]));
+    this.#hooks = hooks;
+  }
+
+  async unary(execution: Execution): Promise<unknown> {
+    const handler = this.#handler(execution) as UnaryHandler;
+    return handler(execution.input, createHandlerContext(execution.context, execution.signal, this.#hooks));
+  }
+
+  stream(execution: Execution): AsyncIterable<unknown> {
+    const handler = this.#handler(execution) as StreamHandler;
+    return handler(execution.input, createHandlerContext(execution.context, execution.signal, this.#hooks));
+  }
+
+  #handler(execution: Execution) {
+    const bound = this.#services.get(execution.service);
+    const handler = bound?.handlers[execution.context.method];
+    if (!handler) throw new Error(`no inline handler for ${execution.service.name}.${execution.context.method}`);
+    return handler;
+  }
+}

@@ -1,0 +1,20 @@
+/** The runtime core: dispatcher, envelope, context, errors, auth, events. Transports depend on this only. */
+export { Dispatcher } from './dispatcher.js';
+export type { DispatcherOptions, Guard, GuardCall, ResolvedMethod } from './dispatcher.js';
+export { AccordError, isAccordError, httpStatusOf, codeOfHttpStatus, FRAMEWORK_STATUS, isFrameworkCode } from './errors.js';
+export type { FrameworkErrorCode, ValidationIssue, WireError } from './errors.js';
+export { META_HEADERS, deadlineFromTimeout, timeoutFromDeadline, nextCallId } from './envelope.js';
+export type { CallEnvelope, CallMeta } from './envelope.js';
+export { createHandlerContext, nestedMeta } from './context.js';
+export type { ContextData, ContextHooks, HandlerContext } from './context.js';
+export { bindService, boundServicesOf, isBoundService } from './service-binding.js';
+export type { AnyHandler, BoundService, StreamHandler, UnaryHandler } from './service-binding.js';
+export { InlineExecutor } from './executor.js';
+export type { Execution, Executor } from './executor.js';
+export { EventBus } from './events.js';
+export type { PublishedEvent } from './events.js';
+export type { Authenticate, Credential, Principal } from './auth.js';
+export { createLogger, silentLogger } from './logger.js';
+export type { Logger, LogLevel } from './logger.js';
+export { backoffDelay, sleep } from './backoff.js';
+export { toIssues, describeIssues } from './validation.js';
