@@ -18,3 +18,6 @@ export { createLogger, silentLogger } from './logger.js';
 export type { Logger, LogLevel } from './logger.js';
 export { backoffDelay, sleep } from './backoff.js';
 export { toIssues, describeIssues } from './validation.js';
+export { codecFor, encodeJson, jsonCodec, msgpackCodec } from './codecs.js';
+export type { Codec } from './codecs.js';
+export type { ServerTransport } from './transport.js';

@@ -1,0 +1,18 @@
+/**
+ * The `accord` command line. Each subcommand lives in its own module; this file only dispatches.
+ *   accord gen [--check] [--watch]   generate clients, servers, OpenAPI and JSON Schemas
+ *   accord serve [config]            start a server from a deploy-time config file
+ */
+const commands: Record<string, () => Promise<{ run(args: string[]): Promise<number> }>> = {
+  gen: () => import('./gen-command.js'),
+  serve: () => import('../runtime/server/serve-command.js'),
+};
+
+const [name, ...args] = process.argv.slice(2);
+const load = name ? commands[name] : undefined;
+if (!load) {
+  process.stderr.write(`usage: accord <${Object.keys(commands).join('|')}> [options]\n`);
+  process.exit(2);
+}
+const code = await (await load()).run(args);
+if (code !== 0 || name !== 'serve') process.exitCode = code;
