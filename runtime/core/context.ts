@@ -48,19 +48,73 @@ export interface ContextHooks {
   stream(call: OutgoingCall, parent: ContextData): AsyncIterable<unknown>;
 }
 
-export function createHandlerContext(data: ContextData, signal: AbortSignal, hooks: ContextHooks): HandlerContext {
-  const transport: ClientTransport = {
-    unary: (call) => hooks.unary(call, data),
-    stream: (call) => hooks.stream(call, data),
-  };
-  return {
-    ...data,
-    signal,
-    logger: hooks.logger,
-    emit: (event, payload) => hooks.emit(data, event, payload),
-    transport,
-    client: (ClientClass) => new ClientClass(transport),
-  };
+/**
+ * `cancel` is an AbortSignal, or anything with a lazy `signal` getter (a CallScope, an
+ * AbortController), so the signal is only created if the handler reads `ctx.signal`.
+ */
+export function createHandlerContext(
+  data: ContextData,
+  cancel: AbortSignal | { readonly signal: AbortSignal },
+  hooks: ContextHooks,
+): HandlerContext {
+  return new CallContext(data, cancel, hooks);
+}
+
+/** A class, not an object literal of closures: one is made per call, so allocation matters. */
+class CallContext implements HandlerContext {
+  readonly callId: string;
+  readonly service: string;
+  readonly version: number;
+  readonly method: string;
+  readonly deadline: number | undefined;
+  readonly meta: CallMeta;
+  readonly auth: Principal | undefined;
+  readonly #data: ContextData;
+  readonly #cancel: AbortSignal | { readonly signal: AbortSignal };
+  readonly #hooks: ContextHooks;
+  #transport: ClientTransport | undefined;
+
+  constructor(data: ContextData, cancel: AbortSignal | { readonly signal: AbortSignal }, hooks: ContextHooks) {
+    this.callId = data.callId;
+    this.service = data.service;
+    this.version = data.version;
+    this.method = data.method;
+    this.deadline = data.deadline;
+    this.meta = data.meta;
+    this.auth = data.auth;
+    this.#data = data;
+    this.#cancel = cancel;
+    this.#hooks = hooks;
+  }
+
+  get signal(): AbortSignal {
+    const cancel = this.#cancel;
+    return cancel instanceof AbortSignal ? cancel : cancel.signal;
+  }
+
+  get logger(): Logger {
+    return this.#hooks.logger;
+  }
+
+  get transport(): ClientTransport {
+    if (!this.#transport) {
+      const hooks = this.#hooks;
+      const parent = this.#data;
+      this.#transport = {
+        unary: (call: OutgoingCall) => hooks.unary(call, parent),
+        stream: (call: OutgoingCall) => hooks.stream(call, parent),
+      };
+    }
+    return this.#transport;
+  }
+
+  emit(event: string, payload: unknown): void {
+    this.#hooks.emit(this.#data, event, payload);
+  }
+
+  client<C>(ClientClass: new (transport: ClientTransport) => C): C {
+    return new ClientClass(this.transport);
+  }
 }
 
 /** Metadata for a nested call: the tighter deadline, the same trace and credentials, one more hop. */

@@ -7,12 +7,14 @@ import type { z } from 'zod';
 import { serviceKey, type MethodContract, type ServiceContract } from '../contract/index.js';
 import type { OutgoingCall } from '../client/transport.js';
 import { authorize, type Authenticate, type Principal } from './auth.js';
+import { ActiveCall } from './active-call.js';
+import { CallScope } from './call-scope.js';
 import type { ContextData, ContextHooks } from './context.js';
 import { nestedMeta } from './context.js';
 import { nextCallId, type CallEnvelope, type CallMeta } from './envelope.js';
 import { AccordError, isFrameworkCode } from './errors.js';
 import { EventBus } from './events.js';
-import { InlineExecutor, type Execution, type Executor } from './executor.js';
+import { InlineExecutor, type Executor } from './executor.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { BoundService } from './service-binding.js';
 import { describeIssues, toIssues } from './validation.js';
@@ -49,13 +51,6 @@ export interface ResolvedMethod {
   service: ServiceContract;
   name: string;
   method: MethodContract;
-}
-
-interface Prepared extends ResolvedMethod {
-  execution: Execution;
-  executor: Executor;
-  /** Clears the deadline timer and listeners. */
-  done(): void;
 }
 
 export class Dispatcher {
@@ -105,11 +100,15 @@ export class Dispatcher {
     return { service: contract, name: method, method: found };
   }
 
-  async unary(envelope: CallEnvelope, signal?: AbortSignal): Promise<unknown> {
-    let prepared: Prepared | undefined;
+  /**
+   * Runs a unary call. `cancel` is the transport's cancellation: a CallScope (cheap; abort it on
+   * disconnect) or an AbortSignal. Resolves with the output or rejects with an AccordError.
+   */
+  async unary(envelope: CallEnvelope, cancel?: CallScope | AbortSignal): Promise<unknown> {
+    let prepared: ActiveCall | undefined;
     try {
-      prepared = await this.#prepare(envelope, signal, 'unary');
-      const output = await untilAborted(prepared.executor.unary(prepared.execution), prepared.execution.signal);
+      prepared = await this.#prepare(envelope, cancel, 'unary');
+      const output = await prepared.guard(prepared.executor.unary(prepared));
       return this.#checkOutput(prepared, output);
     } catch (error) {
       throw this.#toAccordError(error, prepared ?? envelope);
@@ -119,14 +118,14 @@ export class Dispatcher {
   }
 
   /** A server stream. Iterate it to pull items; `return()` (break) stops the handler's generator. */
-  async *stream(envelope: CallEnvelope, signal?: AbortSignal): AsyncGenerator<unknown, void, undefined> {
-    let prepared: Prepared | undefined;
+  async *stream(envelope: CallEnvelope, cancel?: CallScope | AbortSignal): AsyncGenerator<unknown, void, undefined> {
+    let prepared: ActiveCall | undefined;
     let iterator: AsyncIterator<unknown> | undefined;
     try {
-      prepared = await this.#prepare(envelope, signal, 'stream');
-      iterator = prepared.executor.stream(prepared.execution)[Symbol.asyncIterator]();
+      prepared = await this.#prepare(envelope, cancel, 'stream');
+      iterator = prepared.executor.stream(prepared)[Symbol.asyncIterator]();
       for (;;) {
-        const next = await untilAborted(iterator.next(), prepared.execution.signal);
+        const next = await prepared.guard(iterator.next());
         if (next.done) return;
         yield this.#checkOutput(prepared, next.value);
       }
@@ -176,7 +175,7 @@ export class Dispatcher {
     return { id: nextCallId(), service: call.service, version: call.version, method: call.method, input: call.input, meta: nestedMeta(parent, call) };
   }
 
-  async #prepare(envelope: CallEnvelope, callerSignal: AbortSignal | undefined, kind: 'unary' | 'stream'): Promise<Prepared> {
+  async #prepare(envelope: CallEnvelope, cancel: CallScope | AbortSignal | undefined, kind: 'unary' | 'stream'): Promise<ActiveCall> {
     const resolved = this.resolve(envelope.service, envelope.version, envelope.method);
     const { service, method, name } = resolved;
     if (method.kind !== kind) {
@@ -189,7 +188,6 @@ export class Dispatcher {
     const now = Date.now();
     const deadline = Math.min(meta.deadline ?? Infinity, now + (method.timeoutMs ?? this.#defaultTimeoutMs));
     if (deadline <= now) throw new AccordError('DEADLINE_EXCEEDED', 'the deadline passed before the call started');
-    if (callerSignal?.aborted) throw new AccordError('CANCELLED', 'the caller cancelled the call');
 
     const auth = await authorize(method.auth, meta.headers, service.securitySchemes, this.#options.authenticate, {
       service: service.name, version: service.version, method: name,
@@ -204,36 +202,19 @@ export class Dispatcher {
       await guard({ service, method, methodName: name, input: parsed.data, meta, auth });
     }
 
-    // Deadline and caller cancellation both abort the handler's signal and end the wait at once.
-    const controller = new AbortController();
-    const interrupt = (error: AccordError) => {
-      if (!controller.signal.aborted) controller.abort(error);
-    };
-    const timer = setTimeout(() => interrupt(new AccordError('DEADLINE_EXCEEDED', `${serviceKey(service)}.${name} did not finish before its deadline`)), deadline - now);
-    const onCallerAbort = () => interrupt(new AccordError('CANCELLED', 'the caller cancelled the call'));
-    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+    // One scope per call: the transport's own when it passed one, so its abort reaches the handler directly.
+    const scope = cancel instanceof CallScope ? cancel : cancel ? CallScope.fromSignal(cancel) : new CallScope();
+    if (scope.aborted) throw new AccordError('CANCELLED', 'the caller cancelled the call');
 
     const executor = method.runs === 'pool' && this.#pool ? this.#pool : this.#inline;
-    return {
-      ...resolved,
-      executor,
-      execution: {
-        service,
-        method,
-        input: parsed.data,
-        signal: controller.signal,
-        context: { callId: envelope.id, service: service.name, version: service.version, method: name, deadline: Number.isFinite(deadline) ? deadline : undefined, meta, auth },
-      },
-      done: () => {
-        clearTimeout(timer);
-        callerSignal?.removeEventListener('abort', onCallerAbort);
-        // A finished call no longer needs its handler; late work sees the abort.
-        if (!controller.signal.aborted) controller.abort(new AccordError('CANCELLED', 'the call has ended'));
-      },
+    const context: ContextData = {
+      callId: envelope.id, service: service.name, version: service.version, method: name,
+      deadline: Number.isFinite(deadline) ? deadline : undefined, meta, auth,
     };
+    return new ActiveCall(service, name, method, parsed.data, context, scope, executor, deadline - now);
   }
 
-  #checkOutput(prepared: Prepared, output: unknown): unknown {
+  #checkOutput(prepared: ActiveCall, output: unknown): unknown {
     if (!this.#validateOutput) return output;
     const parsed = (prepared.method.output as z.ZodType).safeParse(output);
     if (parsed.success) return parsed.data;
@@ -243,29 +224,17 @@ export class Dispatcher {
   }
 
   /** Declared and framework errors pass through; anything else becomes INTERNAL and is logged, not leaked. */
-  #toAccordError(error: unknown, call: Prepared | CallEnvelope): AccordError {
-    const declared = 'method' in call && typeof call.method === 'object' ? call.method.errors : undefined;
+  #toAccordError(error: unknown, call: ActiveCall | CallEnvelope): AccordError {
+    const declared = call instanceof ActiveCall ? call.method.errors : undefined;
     if (error instanceof AccordError) {
       if (isFrameworkCode(error.code)) return error;
       if (declared && Object.prototype.hasOwnProperty.call(declared, error.code)) return error;
       this.logger.error({ err: error, code: error.code }, 'handler threw an error code its contract does not declare');
       return new AccordError('INTERNAL', 'internal error');
     }
-    const where = 'execution' in call ? `${serviceKey(call.service)}.${call.name}` : `${call.service}.${String(call.method)}`;
+    const where = call instanceof ActiveCall ? `${serviceKey(call.service)}.${call.name}` : `${call.service}.${call.method}`;
     this.logger.error({ err: error, call: where }, 'handler failed');
     return new AccordError('INTERNAL', 'internal error');
   }
 }
 
-/** Settles with `work`, or rejects with the abort reason as soon as `signal` aborts (without leaking listeners). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
-      (error) => { signal.removeEventListener('abort', onAbort); reject(error); },
-    );
-  });
-}

@@ -3,6 +3,7 @@
  * one calls the handler on this thread; the pool (runtime/pool) runs it in a worker thread.
  */
 import type { MethodContract, ServiceContract } from '../contract/index.js';
+import type { CallScope } from './call-scope.js';
 import type { ContextData, ContextHooks } from './context.js';
 import { createHandlerContext } from './context.js';
 import type { BoundService, StreamHandler, UnaryHandler } from './service-binding.js';
@@ -13,8 +14,9 @@ export interface Execution {
   /** Parsed (validated, transformed) input. */
   input: unknown;
   context: ContextData;
-  /** Aborted on cancel, disconnect or deadline. */
-  signal: AbortSignal;
+  /** Aborted on cancel, disconnect or deadline. Prefer `scope.onAbort` on hot paths: reading `signal` creates it. */
+  readonly signal: AbortSignal;
+  readonly scope: CallScope;
 }
 
 export interface Executor {
@@ -36,12 +38,12 @@ export class InlineExecutor implements Executor {
 
   async unary(execution: Execution): Promise<unknown> {
     const handler = this.#handler(execution) as UnaryHandler;
-    return handler(execution.input, createHandlerContext(execution.context, execution.signal, this.#hooks));
+    return handler(execution.input, createHandlerContext(execution.context, execution.scope, this.#hooks));
   }
 
   stream(execution: Execution): AsyncIterable<unknown> {
     const handler = this.#handler(execution) as StreamHandler;
-    return handler(execution.input, createHandlerContext(execution.context, execution.signal, this.#hooks));
+    return handler(execution.input, createHandlerContext(execution.context, execution.scope, this.#hooks));
   }
 
   #handler(execution: Execution) {

@@ -21,3 +21,4 @@ export { toIssues, describeIssues } from './validation.js';
 export { codecFor, encodeJson, jsonCodec, msgpackCodec } from './codecs.js';
 export type { Codec } from './codecs.js';
 export type { ServerTransport } from './transport.js';
+export { CallScope } from './call-scope.js';
