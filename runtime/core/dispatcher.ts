@@ -31,12 +31,21 @@ export interface GuardCall {
 
 export type Guard = (call: GuardCall) => void | Promise<void>;
 
+/**
+ * Wraps the execution of unary calls (after validation and guards): logging, metrics, caching,
+ * retries of your own. Call `next()` to run the handler; return (or transform) its output.
+ * Streams pass through guards only: a wrapper around a stream's lifetime is a different shape.
+ */
+export type Middleware = (call: GuardCall, next: () => Promise<unknown>) => Promise<unknown>;
+
 export interface DispatcherOptions {
   services: BoundService[];
   /** Runs `runs: 'pool'` methods; without it every method runs inline. Receives the hooks its workers call back into. */
   pool?: (hooks: ContextHooks) => Executor;
   authenticate?: Authenticate;
   guards?: Guard[];
+  /** Outermost first. */
+  middleware?: Middleware[];
   /** Validate handler output against the contract (default: on unless NODE_ENV=production). */
   validateOutput?: boolean;
   /** Deadline for calls whose caller and method set none (default 30 s). */
@@ -108,7 +117,7 @@ export class Dispatcher {
     let prepared: ActiveCall | undefined;
     try {
       prepared = await this.#prepare(envelope, cancel, 'unary');
-      const output = await prepared.guard(prepared.executor.unary(prepared));
+      const output = await prepared.guard(this.#options.middleware?.length ? this.#withMiddleware(prepared) : prepared.executor.unary(prepared));
       return this.#checkOutput(prepared, output);
     } catch (error) {
       throw this.#toAccordError(error, prepared ?? envelope);
@@ -212,6 +221,14 @@ export class Dispatcher {
       deadline: Number.isFinite(deadline) ? deadline : undefined, meta, auth,
     };
     return new ActiveCall(service, name, method, parsed.data, context, scope, executor, deadline - now);
+  }
+
+  #withMiddleware(call: ActiveCall): Promise<unknown> {
+    const chain = this.#options.middleware!;
+    const info: GuardCall = { service: call.service, method: call.method, methodName: call.name, input: call.input, meta: call.context.meta, auth: call.context.auth };
+    const run = (index: number): Promise<unknown> =>
+      index < chain.length ? chain[index](info, () => run(index + 1)) : call.executor.unary(call);
+    return run(0);
   }
 
   #checkOutput(prepared: ActiveCall, output: unknown): unknown {

@@ -1,6 +1,6 @@
 /** The runtime core: dispatcher, envelope, context, errors, auth, events. Transports depend on this only. */
 export { Dispatcher } from './dispatcher.js';
-export type { DispatcherOptions, Guard, GuardCall, ResolvedMethod } from './dispatcher.js';
+export type { DispatcherOptions, Guard, GuardCall, Middleware, ResolvedMethod } from './dispatcher.js';
 export { AccordError, isAccordError, httpStatusOf, codeOfHttpStatus, FRAMEWORK_STATUS, isFrameworkCode } from './errors.js';
 export type { FrameworkErrorCode, ValidationIssue, WireError } from './errors.js';
 export { META_HEADERS, deadlineFromTimeout, timeoutFromDeadline, nextCallId } from './envelope.js';

@@ -211,4 +211,17 @@ describe('dispatcher', () => {
     expect((await failure(guarded.unary(call('echo', { text: 'x' })))).code).toBe('PERMISSION_DENIED');
     expect(await guarded.unary(call('whoami', {}))).toEqual({});
   });
+
+  it('runs middleware around unary handlers, outermost first', async () => {
+    const order: string[] = [];
+    const wrapped = new Dispatcher({
+      services: [bound],
+      middleware: [
+        async (c, next) => { order.push(`outer:${c.methodName}`); const out = await next(); order.push('outer:after'); return out; },
+        async (_c, next) => { order.push('inner'); const out = (await next()) as { text: string }; return { text: `${out.text}!` }; },
+      ],
+    });
+    expect(await wrapped.unary(call('echo', { text: 'hi' }))).toEqual({ text: 'hi!' });
+    expect(order).toEqual(['outer:echo', 'inner', 'outer:after']);
+  });
 });
