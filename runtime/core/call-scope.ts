@@ -4,6 +4,8 @@
  * `signal` (a handler looking at ctx.signal, a pool forwarding the abort). Internal listeners are
  * plain callbacks. Transports create one per call and `abort()` it on disconnect or cancel frames.
  */
+import { AccordError } from './errors.js';
+
 export class CallScope {
   #controller: AbortController | undefined;
   #aborted = false;
@@ -56,11 +58,15 @@ export class CallScope {
     return this.#controller !== undefined || (this.#listeners?.length ?? 0) > 0;
   }
 
-  /** A scope that aborts when `signal` does (for callers that hold an AbortSignal). */
+  /**
+   * A scope that aborts when `signal` does (for callers that hold an AbortSignal). A reason that is
+   * not already an AccordError (a DOMException from `abort()`) becomes CANCELLED.
+   */
   static fromSignal(signal: AbortSignal): CallScope {
     const scope = new CallScope();
-    if (signal.aborted) scope.abort(signal.reason);
-    else signal.addEventListener('abort', () => scope.abort(signal.reason), { once: true });
+    const forward = () => scope.abort(signal.reason instanceof AccordError ? signal.reason : new AccordError('CANCELLED', 'the caller cancelled the call'));
+    if (signal.aborted) forward();
+    else signal.addEventListener('abort', forward, { once: true });
     return scope;
   }
 }

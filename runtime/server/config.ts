@@ -1,0 +1,192 @@
+/**
+ * Deploy-time configuration: which services a server runs, behind which transports, with which
+ * pool, auth and limits. Handler code never names a transport; this file (usually
+ * `accord.config.ts`, loaded by `accord serve`) does. `applyEnv` layers environment variables on top.
+ */
+import type { Authenticate } from '../core/auth.js';
+import type { Guard, Middleware } from '../core/dispatcher.js';
+import type { Logger, LogLevel } from '../core/logger.js';
+import type { BoundService } from '../core/service-binding.js';
+import type { ServerTransport } from '../core/transport.js';
+import type { PoolOptions } from '../pool/handle.js';
+
+/** Options of the HTTP transport (runtime/transports/http). */
+export interface HttpTransportConfig {
+  /** Interface to listen on (default 127.0.0.1 from `defineConfig` users; 0.0.0.0 in containers). */
+  host?: string;
+  /** TCP port; 0 picks a free one. */
+  port?: number;
+  bodyLimitBytes?: number;
+  requestTimeoutMs?: number;
+  /** The OpenAPI document to serve at /openapi.json and /docs (relative to the config file). */
+  openapiFile?: string;
+  [option: string]: unknown;
+}
+
+/** Options of the WebSocket transport: on the HTTP port under `path` (default), or on its own `port`. */
+export interface WsTransportConfig {
+  /** Path on the HTTP server when sharing its port (default `/ws`). */
+  path?: string;
+  /** Own port; when unset and an HTTP transport is configured, WS shares the HTTP port. */
+  port?: number;
+  host?: string;
+  [option: string]: unknown;
+}
+
+/**
+ * Transports by name. `true` means "with default options", `false` or absent means "off"; a
+ * ServerTransport object plugs in a custom transport under that name.
+ */
+export interface TransportsConfig {
+  http?: HttpTransportConfig | boolean | ServerTransport;
+  ws?: WsTransportConfig | boolean | ServerTransport;
+  [name: string]: Record<string, unknown> | boolean | ServerTransport | undefined;
+}
+
+/** Worker pool options (see runtime/pool); modules are filled in from `services`. */
+export type PoolConfig = Omit<PoolOptions, 'modules'>;
+
+/** A service entry: a handler module path (relative to the config file), or bound services. */
+export type ServiceEntry = string | URL | BoundService | readonly BoundService[];
+
+export interface AccordConfig {
+  /**
+   * Handler modules (each exports BoundService values, found with `boundServicesOf`) or
+   * BoundService objects. Only services from module paths can run in the pool: a worker thread
+   * loads its handlers by path. Pool methods of BoundService objects run inline.
+   */
+  services: ServiceEntry[];
+  /** Default: `{ http: {} }`. */
+  transports?: TransportsConfig;
+  /** The worker pool for `runs: 'pool'` methods; `false` runs everything inline. Default: on. */
+  pool?: PoolConfig | false;
+  /** Turns a credential from a call into a principal (see runtime/core/auth.ts). */
+  authenticate?: Authenticate;
+  guards?: Guard[];
+  /** Wraps unary calls (logging, metrics, caching); outermost first. */
+  middleware?: Middleware[];
+  /** Validate handler output against the contract (default: on unless NODE_ENV=production). */
+  validateOutput?: boolean;
+  /** Deadline for calls that set none (default 30 000 ms). */
+  defaultTimeoutMs?: number;
+  /** Loop protection for nested calls (default 16). */
+  maxHops?: number;
+  /** JSON-lines logger level on stderr (default 'info'); ignored when `logger` is given. */
+  logLevel?: LogLevel;
+  logger?: Logger;
+  /** How long `stop()` waits for in-flight calls before closing what is left (default 10 000 ms). */
+  shutdownGraceMs?: number;
+  /** Directory that relative paths (services, openapiFile) are resolved against. Default: the config file's folder, or the working directory. */
+  root?: string;
+}
+
+/** Identity function that gives `accord.config.ts` files type checking and completion. */
+export function defineConfig(config: AccordConfig): AccordConfig {
+  return config;
+}
+
+const KNOWN_KEYS = new Set<string>([
+  'services', 'transports', 'pool', 'authenticate', 'guards', 'middleware', 'validateOutput', 'defaultTimeoutMs',
+  'maxHops', 'logLevel', 'logger', 'shutdownGraceMs', 'root',
+]);
+const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error', 'silent']);
+
+/** Thrown for a configuration that cannot work; the message says which field and, when known, which file. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Checks the shape of a config (not the modules it names: createServer loads those). */
+export function validateConfig(config: unknown, source = 'config'): AccordConfig {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new ConfigError(`${source}: expected a config object (export default defineConfig({ services: [...] }))`);
+  }
+  const c = config as Record<string, unknown>;
+  for (const key of Object.keys(c)) {
+    if (!KNOWN_KEYS.has(key)) throw new ConfigError(`${source}: unknown field '${key}'; known fields: ${[...KNOWN_KEYS].join(', ')}`);
+  }
+  if (!Array.isArray(c.services) || c.services.length === 0) {
+    throw new ConfigError(`${source}: 'services' must be a non-empty array of handler module paths or bound services`);
+  }
+  if (c.transports !== undefined && (typeof c.transports !== 'object' || c.transports === null || Array.isArray(c.transports))) {
+    throw new ConfigError(`${source}: 'transports' must be an object keyed by transport name, e.g. { http: { port: 3000 }, ws: {} }`);
+  }
+  if (c.pool !== undefined && c.pool !== false && (typeof c.pool !== 'object' || c.pool === null)) {
+    throw new ConfigError(`${source}: 'pool' must be pool options or false`);
+  }
+  if (c.authenticate !== undefined && typeof c.authenticate !== 'function') throw new ConfigError(`${source}: 'authenticate' must be a function`);
+  for (const key of ['guards', 'middleware'] as const) {
+    const list = c[key];
+    if (list !== undefined && (!Array.isArray(list) || !list.every((g) => typeof g === 'function'))) {
+      throw new ConfigError(`${source}: '${key}' must be an array of functions`);
+    }
+  }
+  for (const key of ['defaultTimeoutMs', 'maxHops', 'shutdownGraceMs'] as const) {
+    const v = c[key];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw new ConfigError(`${source}: '${key}' must be a non-negative number`);
+  }
+  if (c.logLevel !== undefined && !LOG_LEVELS.has(c.logLevel as string)) {
+    throw new ConfigError(`${source}: 'logLevel' must be one of ${[...LOG_LEVELS].join(', ')}`);
+  }
+  return c as unknown as AccordConfig;
+}
+
+/**
+ * Environment overrides, for containers and PaaS:
+ *   PORT                    HTTP port            HOST             HTTP (and WS) host
+ *   WS_PORT                 WS on its own port   ACCORD_TRANSPORTS   comma list of transports to run (e.g. `http,ws`)
+ *   ACCORD_POOL_THREADS     pool size (0 disables the pool)
+ *   ACCORD_LOG_LEVEL        debug|info|warn|error|silent
+ *   ACCORD_DEFAULT_TIMEOUT_MS, ACCORD_SHUTDOWN_GRACE_MS, ACCORD_MAX_HOPS
+ * Returns a new config; `config` is not changed.
+ */
+export function applyEnv(config: AccordConfig, env: Record<string, string | undefined> = process.env): AccordConfig {
+  const out: AccordConfig = { ...config, transports: { ...(config.transports ?? { http: {} }) } };
+  const transports = out.transports!;
+  const options = (name: string): Record<string, unknown> => {
+    const current = transports[name];
+    if (current === false || current === undefined) return {};
+    if (current === true) return {};
+    if (isTransportObject(current)) throw new ConfigError(`cannot apply environment overrides to the custom '${name}' transport object`);
+    return { ...current };
+  };
+
+  if (env.ACCORD_TRANSPORTS !== undefined && env.ACCORD_TRANSPORTS.trim() !== '') {
+    const wanted = env.ACCORD_TRANSPORTS.split(',').map((s) => s.trim()).filter(Boolean);
+    for (const name of Object.keys(transports)) if (!wanted.includes(name)) delete transports[name];
+    for (const name of wanted) if (transports[name] === undefined || transports[name] === false) transports[name] = {};
+  }
+  const port = intEnv(env, 'PORT');
+  if (port !== undefined && transports.http) transports.http = { ...options('http'), port };
+  if (env.HOST && transports.http) transports.http = { ...options('http'), host: env.HOST };
+  const wsPort = intEnv(env, 'WS_PORT');
+  if (wsPort !== undefined && transports.ws) transports.ws = { ...options('ws'), port: wsPort };
+  if (env.HOST && transports.ws && (transports.ws as WsTransportConfig).port !== undefined) transports.ws = { ...options('ws'), host: env.HOST };
+
+  const threads = intEnv(env, 'ACCORD_POOL_THREADS');
+  if (threads !== undefined) out.pool = threads === 0 ? false : { ...(out.pool || {}), threads };
+  if (env.ACCORD_LOG_LEVEL) {
+    if (!LOG_LEVELS.has(env.ACCORD_LOG_LEVEL)) throw new ConfigError(`ACCORD_LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}, not '${env.ACCORD_LOG_LEVEL}'`);
+    out.logLevel = env.ACCORD_LOG_LEVEL as LogLevel;
+  }
+  const timeout = intEnv(env, 'ACCORD_DEFAULT_TIMEOUT_MS');
+  if (timeout !== undefined) out.defaultTimeoutMs = timeout;
+  const grace = intEnv(env, 'ACCORD_SHUTDOWN_GRACE_MS');
+  if (grace !== undefined) out.shutdownGraceMs = grace;
+  const hops = intEnv(env, 'ACCORD_MAX_HOPS');
+  if (hops !== undefined) out.maxHops = hops;
+  return out;
+}
+
+function intEnv(env: Record<string, string | undefined>, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`environment variable ${name} must be a non-negative integer, not '${raw}'`);
+  return n;
+}
+
+export function isTransportObject(value: unknown): value is ServerTransport {
+  return typeof value === 'object' && value !== null
+    && typeof (value as ServerTransport).start === 'function' && typeof (value as ServerTransport).stop === 'function';
+}

@@ -1,0 +1,221 @@
+/**
+ * createServer(): one dispatcher behind the transports the config names, with the worker pool for
+ * `runs: 'pool'` methods, and a lifecycle: start, stop (drain every transport, then close the
+ * pool), reload (fresh pool workers) and a health/readiness report the transports can ask for.
+ */
+import { serviceKey } from '../contract/index.js';
+import type { ContextHooks } from '../core/context.js';
+import { Dispatcher } from '../core/dispatcher.js';
+import { InlineExecutor, type Executor } from '../core/executor.js';
+import { registerHealth, type HealthReport, type ServerState } from '../core/health.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import type { PoolHandle } from '../pool/handle.js';
+import { validateConfig, type AccordConfig } from './config.js';
+import { loadServices, type LoadedService } from './services.js';
+import { planTransports, type PlannedTransport, type StartedTransport } from './transports.js';
+
+export interface AccordServer {
+  readonly dispatcher: Dispatcher;
+  readonly logger: Logger;
+  readonly state: ServerState;
+  /** Where each transport listens, by transport name (after start). */
+  readonly urls: Record<string, string>;
+  /** Started transports, in start order. */
+  readonly transports: readonly StartedTransport[];
+  start(): Promise<void>;
+  /** Stops taking calls, drains every transport (up to `graceMs`), then closes the pool. Idempotent. */
+  stop(options?: { graceMs?: number }): Promise<void>;
+  /** Pool workers re-load their handler modules; in-flight calls finish on the old workers. */
+  reload(): Promise<void>;
+  health(): HealthReport;
+}
+
+export interface CreateServerOptions {
+  /** The file the config came from, for error messages. */
+  source?: string;
+}
+
+/** Loads the handler modules and builds the dispatcher and pool; `start()` opens the transports. */
+export async function createServer(config: AccordConfig, options: CreateServerOptions = {}): Promise<AccordServer> {
+  const source = options.source ?? 'config';
+  validateConfig(config, source);
+  const root = config.root ?? process.cwd();
+  const logger = config.logger ?? createLogger(config.logLevel ?? 'info');
+  const plan = planTransports(config.transports, root);
+  const loaded = await loadServices(config.services, root);
+
+  const pool = config.pool === false ? undefined : await openPool(config, loaded, logger);
+  let dispatcher: Dispatcher;
+  try {
+    dispatcher = new Dispatcher({
+      services: loaded.map((s) => s.bound),
+      pool: pool ? poolExecutor(pool.handle, pool.keys, loaded) : undefined,
+      authenticate: config.authenticate,
+      guards: config.guards,
+      middleware: config.middleware,
+      validateOutput: config.validateOutput,
+      defaultTimeoutMs: config.defaultTimeoutMs,
+      maxHops: config.maxHops,
+      logger,
+    });
+  } catch (error) {
+    await pool?.handle.close();
+    throw error;
+  }
+  return new Server(dispatcher, logger, plan, pool?.handle, config.shutdownGraceMs ?? 10_000);
+}
+
+async function openPool(config: AccordConfig, loaded: LoadedService[], logger: Logger) {
+  const usesPool = (s: LoadedService) => Object.values(s.bound.contract.methods).some((m) => m.runs === 'pool');
+  const objects = loaded.filter((s) => !s.module && usesPool(s));
+  if (objects.length > 0) {
+    logger.warn({ services: objects.map((s) => serviceKey(s.bound.contract)) },
+      "pool methods of services given as objects run inline; give their handler module path to run them in the pool");
+  }
+  const pooled = loaded.filter((s) => s.module && usesPool(s));
+  if (pooled.length === 0) return undefined;
+  // Every handler module, not only those with pool methods: a pool reload (SIGHUP, `pool.watch`)
+  // then also swaps the inline handlers of all of them.
+  const modules = [...new Set(loaded.filter((s) => s.module).map((s) => s.module!))];
+  const { createPool } = await import('../pool/index.js');
+  const handle = createPool({ ...(config.pool || {}), modules });
+  return { handle, keys: new Set(pooled.map((s) => serviceKey(s.bound.contract))) };
+}
+
+/** The pool for services loaded from modules; inline for pool methods of services given as objects. */
+function poolExecutor(handle: PoolHandle, pooled: Set<string>, loaded: LoadedService[]) {
+  return (hooks: ContextHooks): Executor => {
+    const workers = handle.executor(hooks);
+    const inline = new InlineExecutor(loaded.map((s) => s.bound), hooks);
+    const pick = (key: string) => (pooled.has(key) ? workers : inline);
+    return {
+      unary: (execution) => pick(serviceKey(execution.service)).unary(execution),
+      stream: (execution) => pick(serviceKey(execution.service)).stream(execution),
+      // The server closes the pool handle itself, after the transports have drained.
+    };
+  };
+}
+
+class Server implements AccordServer {
+  readonly dispatcher: Dispatcher;
+  readonly logger: Logger;
+  #state: ServerState = 'created';
+  #startedAt = 0;
+  #started: StartedTransport[] = [];
+  #starting?: Promise<void>;
+  #stopping?: Promise<void>;
+  #closing?: Promise<void>;
+  readonly #plan: PlannedTransport[];
+  readonly #pool: PoolHandle | undefined;
+  readonly #graceMs: number;
+
+  constructor(dispatcher: Dispatcher, logger: Logger, plan: PlannedTransport[], pool: PoolHandle | undefined, graceMs: number) {
+    this.dispatcher = dispatcher;
+    this.logger = logger;
+    this.#plan = plan;
+    this.#pool = pool;
+    this.#graceMs = graceMs;
+    registerHealth(dispatcher, () => this.health());
+  }
+
+  get state(): ServerState {
+    return this.#state;
+  }
+
+  get transports(): readonly StartedTransport[] {
+    return this.#started;
+  }
+
+  get urls(): Record<string, string> {
+    const urls: Record<string, string> = {};
+    for (const t of this.#started) if (t.url) urls[t.name] = t.url;
+    return urls;
+  }
+
+  start(): Promise<void> {
+    if (this.#stopping) return Promise.reject(new Error('the server was stopped; create a new one'));
+    return (this.#starting ??= this.#start());
+  }
+
+  async #start(): Promise<void> {
+    this.#state = 'starting';
+    const byName = new Map<string, StartedTransport>();
+    try {
+      // Workers load the handler modules first: a server that cannot run them should not take traffic.
+      if (this.#pool) {
+        await this.#pool.ready().catch((error: unknown) => {
+          throw new Error(`the worker pool failed to start: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+        });
+      }
+      for (const planned of this.#plan) {
+        const transport = await planned.build(byName);
+        try {
+          await transport.start(this.dispatcher);
+        } catch (error) {
+          throw new Error(`the ${planned.name} transport failed to start: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+        }
+        this.#started.push(transport);
+        byName.set(planned.name, transport);
+      }
+    } catch (error) {
+      // Close whatever did start; the server is finished (stop() then only waits for that).
+      this.#stopping ??= this.#shutdown(0).catch(() => undefined);
+      await this.#shutdown(0).catch(() => undefined);
+      throw error;
+    }
+    this.#state = 'ready';
+    this.#startedAt = Date.now();
+    this.logger.info({ urls: this.urls, services: this.dispatcher.services.map(serviceKey) }, 'accord server ready');
+  }
+
+  stop(options: { graceMs?: number } = {}): Promise<void> {
+    return (this.#stopping ??= (async () => {
+      await this.#starting?.catch(() => undefined);
+      await this.#shutdown(options.graceMs ?? this.#graceMs);
+    })());
+  }
+
+  /** Runs once, whoever asks first (stop(), or a failed start). */
+  #shutdown(graceMs: number): Promise<void> {
+    return (this.#closing ??= this.#close(graceMs));
+  }
+
+  async #close(graceMs: number): Promise<void> {
+    this.#state = 'draining';
+    // All transports drain at once, so shutdown takes at most one grace period, not one per transport.
+    const results = await Promise.allSettled(this.#started.map((transport) => transport.stop({ graceMs })));
+    const failures: unknown[] = [];
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') return;
+      failures.push(result.reason);
+      this.logger.error({ err: result.reason, transport: this.#started[i]!.name }, 'transport failed to stop cleanly');
+    });
+    await this.dispatcher.close();
+    await this.#pool?.close();
+    this.#state = 'stopped';
+    this.logger.info({}, 'accord server stopped');
+    if (failures.length > 0) throw new AggregateError(failures, 'some transports failed to stop cleanly');
+  }
+
+  async reload(): Promise<void> {
+    if (!this.#pool) {
+      this.logger.warn({}, 'reload: no worker pool, so nothing to reload (inline handlers need a restart)');
+      return;
+    }
+    await this.#pool.reload();
+    this.logger.info({}, 'pool handlers reloaded');
+  }
+
+  health(): HealthReport {
+    const state = this.#state;
+    return {
+      state,
+      live: state !== 'stopped',
+      ready: state === 'ready',
+      uptimeMs: this.#startedAt ? Date.now() - this.#startedAt : 0,
+      services: this.dispatcher.services.map(serviceKey),
+      transports: this.#started.map((t) => ({ name: t.name, url: t.url })),
+      pool: this.#pool !== undefined,
+    };
+  }
+}

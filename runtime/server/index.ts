@@ -1,0 +1,10 @@
+/** The server runtime: deploy-time config, createServer() and its lifecycle. */
+export { defineConfig, applyEnv, validateConfig, ConfigError } from './config.js';
+export type { AccordConfig, HttpTransportConfig, PoolConfig, ServiceEntry, TransportsConfig, WsTransportConfig } from './config.js';
+export { createServer } from './create-server.js';
+export type { AccordServer, CreateServerOptions } from './create-server.js';
+export { loadConfig, DEFAULT_CONFIG_FILE } from './load-config.js';
+export type { LoadedConfig } from './load-config.js';
+export { TRANSPORT_NAMES } from './transports.js';
+export { healthOf } from '../core/health.js';
+export type { HealthReport, ServerState } from '../core/health.js';
