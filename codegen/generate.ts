@@ -1,0 +1,69 @@
+/**
+ * Everything gen writes, as a map from path (relative to the output directory, `/`-separated) to
+ * file content. Pure: the same services give the same bytes; writing is output-tree.ts's job.
+ */
+import { fileURLToPath } from 'node:url';
+import { join, relative, resolve, sep } from 'node:path';
+import type { ServiceContract } from '../runtime/contract/index.js';
+import { emitClientFile } from './emit-client.js';
+import { emitIndexFile } from './emit-index.js';
+import { emitServerFile } from './emit-server.js';
+import { emitServiceTypes } from './emit-types.js';
+import { tsHeader } from './file-header.js';
+import { buildJsonSchemaFiles } from './json-schema-files.js';
+import type { LoadedService } from './load-contracts.js';
+import { buildManifest } from './manifest.js';
+import { buildOpenApi } from './openapi.js';
+import { stringifyJson } from './canonical-json.js';
+import { createPrinterProject } from './source-printer.js';
+
+const RUNTIME = resolve(fileURLToPath(new URL('../runtime/', import.meta.url)));
+
+export interface GenerateOptions {
+  /** Absolute output directory (generated files import contracts and runtime relative to it). */
+  outDir: string;
+}
+
+export function generate(services: LoadedService[], { outDir }: GenerateOptions): Map<string, string> {
+  const out = new Map<string, string>();
+  const project = createPrinterProject();
+  const byName = new Map<string, LoadedService[]>();
+  for (const s of services) byName.set(s.contract.name, [...(byName.get(s.contract.name) ?? []), s]);
+
+  const runtimeClient = join(RUNTIME, 'client', 'index.ts');
+  const indexFiles = new Map<string, { client: string; types: string; typeNames: string[] }>();
+  for (const [name, versions] of [...byName].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const contracts = versions.map((v) => v.contract);
+    const source = [...new Set(versions.map((v) => displayPath(v.file)))].join(', ');
+    const header = tsHeader(source);
+    const abs = (file: string): string => join(outDir, name, file);
+    const where = (error: unknown): never => {
+      throw new Error(`${source}: service '${name}': ${error instanceof Error ? error.message : String(error)}`);
+    };
+
+    let types;
+    try {
+      types = emitServiceTypes(contracts);
+    } catch (error) {
+      where(error);
+    }
+    out.set(`${name}/types.ts`, `${header}\n\n${types!.text}`);
+    out.set(`${name}/server.ts`, `${header}\n${emitServerFile({ project, path: abs('server.ts'), versions, runtimeCore: join(RUNTIME, 'core', 'index.ts') })}`);
+    out.set(`${name}/client.ts`, `${header}\n${emitClientFile({ project, path: abs('client.ts'), versions: contracts, runtimeClient })}`);
+    indexFiles.set(name, { client: abs('client.ts'), types: abs('types.ts'), typeNames: types!.exportedNames });
+  }
+
+  const grouped = new Map([...byName].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, v]) => [name, v.map((s) => s.contract)] as const));
+  out.set('index.ts', `${tsHeader('contracts/')}\n${emitIndexFile({ project, path: join(outDir, 'index.ts'), services: grouped, files: indexFiles, runtimeClient })}`);
+
+  const contracts: ServiceContract[] = services.map((s) => s.contract);
+  out.set('openapi.json', stringifyJson(buildOpenApi(contracts)));
+  for (const [path, schema] of buildJsonSchemaFiles(contracts)) out.set(path, stringifyJson(schema));
+  out.set('manifest.json', stringifyJson(buildManifest(contracts)));
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** A path as messages and headers show it: relative to the working directory, `/`-separated. */
+export function displayPath(file: string): string {
+  return relative(process.cwd(), file).split(sep).join('/');
+}

@@ -1,0 +1,40 @@
+/**
+ * The generated clients are browser-safe: esbuild bundles generated/index.ts for the browser and
+ * the bundle holds no zod (and no contract module), and client files import only ./types.js and
+ * runtime/client.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from './compile.js';
+
+describe('generated clients in a browser bundle', () => {
+  it('bundles generated/index.ts for the browser without zod or contracts', async () => {
+    const result = await build({
+      entryPoints: [join(ROOT, 'generated', 'index.ts')],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((i) => i.includes('generated/users/client.ts'))).toBe(true);
+    expect(inputs.filter((i) => /node_modules\/zod|contracts\//.test(i))).toEqual([]);
+    const text = result.outputFiles[0].text;
+    expect(text).toContain('UsersV2Client');
+    expect(text).not.toMatch(/\bzod\b/i);
+  });
+
+  it('client.ts files import only ./types.js and runtime/client', () => {
+    const services = readdirSync(join(ROOT, 'generated'), { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'schemas');
+    expect(services.length).toBeGreaterThan(0);
+    for (const dir of services) {
+      const source = readFileSync(join(ROOT, 'generated', dir.name, 'client.ts'), 'utf8');
+      const specifiers = [...source.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
+      expect(specifiers.filter((s) => s !== './types.js' && s !== '../../runtime/client/index.js'), dir.name).toEqual([]);
+    }
+  });
+});
