@@ -4,7 +4,7 @@
  * and runtime/client, so a browser bundle of it carries no zod.
  */
 import { StructureKind, type Project, type StatementStructures } from 'ts-morph';
-import { objectShape } from '../runtime/contract/index.js';
+import { bytesPaths, objectShape } from '../runtime/contract/index.js';
 import type { MethodContract, ServiceContract } from '../runtime/contract/index.js';
 import { clientClassName, errorDataTypeName, errorsTypeName, eventsTypeName, methodTypeNames } from './naming.js';
 import { importSpecifier } from './module-paths.js';
@@ -58,6 +58,7 @@ export function emitClientFile({ project, path, versions, runtimeClient }: Clien
       '  errors: {',
       ...methods.map(([name, m]) => `    ${name}: [${Object.keys(m.errors).sort().map((c) => `'${c}'`).join(', ')}],`),
       '  },',
+      ...bytesInfo(service),
       '}',
     ].join('\n');
 
@@ -124,4 +125,19 @@ function inputMayBeOmitted(m: MethodContract): boolean {
   const shape = objectShape(m.input);
   if (!shape || m.input._zod.def.type !== 'object') return false;
   return Object.values(shape).every((field) => isOptionalOn(field, 'input'));
+}
+
+/** `bytes: {...}` lines for ServiceInfo when outputs or events hold bytes() fields (none otherwise). */
+function bytesInfo(service: ServiceContract): string[] {
+  const render = (entries: Array<[string, string[][]]>) =>
+    entries.filter(([, paths]) => paths.length > 0).map(([name, paths]) => `      ${name}: ${JSON.stringify(paths).replace(/"/g, "'")},`);
+  const outputs = render(Object.entries(service.methods).map(([name, m]) => [name, bytesPaths(m.output).map((p) => [...p])]));
+  const events = render(Object.entries(service.events).map(([name, e]) => [name, bytesPaths(e.data).map((p) => [...p])]));
+  if (outputs.length === 0 && events.length === 0) return [];
+  return [
+    '  bytes: {',
+    ...(outputs.length ? ['    outputs: {', ...outputs, '    },'] : []),
+    ...(events.length ? ['    events: {', ...events, '    },'] : []),
+    '  },',
+  ];
 }

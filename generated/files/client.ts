@@ -21,6 +21,11 @@ export class FilesV1Client extends ServiceClient {
         download: ['NOT_FOUND'],
         upload: ['TOO_LARGE'],
       },
+      bytes: {
+        outputs: {
+          download: [['chunk']],
+        },
+      },
     }, options);
   }
 

@@ -4,6 +4,7 @@
  * Generated subclasses add only typed method signatures.
  */
 import { backoffDelay, sleep } from '../core/backoff.js';
+import { reviveBytes, type BytesPath } from './bytes-revival.js';
 import { AccordError } from '../core/errors.js';
 import type { CallOptions, ClientTransport, OutgoingCall, RetryPolicy } from './transport.js';
 
@@ -18,6 +19,8 @@ export interface ServiceInfo {
   methods: Record<string, MethodInfo>;
   /** Declared error codes per method, so `isError` can be checked at run time too. */
   errors: Record<string, readonly string[]>;
+  /** Paths of bytes() fields in method outputs / stream items and in events (base64 over JSON). */
+  bytes?: { outputs?: Record<string, readonly BytesPath[]>; events?: Record<string, readonly BytesPath[]> };
 }
 
 export interface ClientOptions {
@@ -48,19 +51,24 @@ export class ServiceClient {
   protected $unary(method: string, input: unknown, options: CallOptions = {}): Promise<unknown> {
     const call = this.#outgoing(method, input, options);
     const policy = options.retry ?? this.#options.retry ?? DEFAULT_RETRY;
-    if (!call.idempotent || policy === false || policy.retries <= 0) return this.#transport.unary(call);
-    return this.#withRetries(call, policy);
+    const result = !call.idempotent || policy === false || policy.retries <= 0 ? this.#transport.unary(call) : this.#withRetries(call, policy);
+    const paths = this.#info.bytes?.outputs?.[method];
+    return paths ? result.then((output) => reviveBytes(output, paths)) : result;
   }
 
   protected $stream(method: string, input: unknown, options: CallOptions = {}): AsyncIterable<unknown> {
-    return this.#transport.stream(this.#outgoing(method, input, options));
+    const items = this.#transport.stream(this.#outgoing(method, input, options));
+    const paths = this.#info.bytes?.outputs?.[method];
+    return paths ? revivingStream(items, paths) : items;
   }
 
   protected $on(event: string, listener: (data: unknown) => void): () => void {
     if (!this.#transport.subscribe) {
       throw new AccordError('UNIMPLEMENTED', 'this client transport does not deliver events; use the WebSocket or NATS transport');
     }
-    return this.#transport.subscribe({ service: this.#info.service, version: this.#info.version, event }, listener);
+    const paths = this.#info.bytes?.events?.[event];
+    const deliver = paths ? (data: unknown) => listener(reviveBytes(data, paths)) : listener;
+    return this.#transport.subscribe({ service: this.#info.service, version: this.#info.version, event }, deliver);
   }
 
   /** Whether `error` is an AccordError with `code` (the generated subclass narrows the types). */
@@ -105,4 +113,20 @@ function mergeMetadata(base?: Record<string, string>, extra?: Record<string, str
     for (const [k, v] of Object.entries(source)) out[k.toLowerCase()] = v;
   }
   return out;
+}
+
+/** The stream's items with bytes revived; `return()` still reaches the transport's iterator (cancellation). */
+function revivingStream(items: AsyncIterable<unknown>, paths: readonly BytesPath[]): AsyncIterable<unknown> {
+  return {
+    [Symbol.asyncIterator]() {
+      const inner = items[Symbol.asyncIterator]();
+      return {
+        next: async () => {
+          const step = await inner.next();
+          return step.done ? step : { done: false, value: reviveBytes(step.value, paths) };
+        },
+        return: async (value?: unknown) => (inner.return ? inner.return(value) : { done: true as const, value }),
+      };
+    },
+  };
 }
