@@ -7,6 +7,7 @@ import type { ClientTransport, OutgoingCall } from '../client/transport.js';
 import type { Principal } from './auth.js';
 import type { CallMeta } from './envelope.js';
 import type { Logger } from './logger.js';
+import type { BoundService } from './service-binding.js';
 
 /** The cloneable part of a context: what crosses into a worker thread. */
 export interface ContextData {
@@ -46,6 +47,8 @@ export interface ContextHooks {
   emit(data: ContextData, event: string, payload: unknown): void;
   unary(call: OutgoingCall, parent: ContextData): Promise<unknown>;
   stream(call: OutgoingCall, parent: ContextData): AsyncIterable<unknown>;
+  /** Swaps the inline handlers of services already served (the pool's hot reload); returns how many. */
+  replaceHandlers?(services: BoundService[]): number;
 }
 
 /**

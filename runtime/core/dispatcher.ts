@@ -66,7 +66,7 @@ export class Dispatcher {
   readonly events: EventBus;
   readonly logger: Logger;
   readonly #services = new Map<string, Map<number, ServiceContract>>();
-  readonly #inline: Executor;
+  readonly #inline: InlineExecutor;
   readonly #pool: Executor | undefined;
   readonly #options: DispatcherOptions;
   readonly #validateOutput: boolean;
@@ -177,7 +177,16 @@ export class Dispatcher {
       emit: (data, event, payload) => this.emit(data.service, data.version, event, payload),
       unary: (call, parent) => this.unary(this.#nestedEnvelope(call, parent), call.signal),
       stream: (call, parent) => this.stream(this.#nestedEnvelope(call, parent), call.signal),
+      replaceHandlers: (services) => this.replaceHandlers(services),
     };
+  }
+
+  /**
+   * Hot reload of inline handlers: swaps the handlers of services already served (matched by name
+   * and version; contracts do not change). Calls already running finish on the old functions.
+   */
+  replaceHandlers(services: BoundService[]): number {
+    return this.#inline.replace(services);
   }
 
   #nestedEnvelope(call: OutgoingCall, parent: ContextData): CallEnvelope {

@@ -36,6 +36,23 @@ export class InlineExecutor implements Executor {
     this.#hooks = hooks;
   }
 
+  /**
+   * Swaps in new handlers for services this executor already serves (matched by name and version;
+   * others are ignored): the pool's hot reload of inline handlers. Returns how many were swapped.
+   */
+  replace(services: Iterable<BoundService>): number {
+    let swapped = 0;
+    for (const fresh of services) {
+      for (const contract of this.#services.keys()) {
+        if (contract.name === fresh.contract.name && contract.version === fresh.contract.version) {
+          this.#services.set(contract, { ...fresh, contract });
+          swapped++;
+        }
+      }
+    }
+    return swapped;
+  }
+
   async unary(execution: Execution): Promise<unknown> {
     const handler = this.#handler(execution) as UnaryHandler;
     return handler(execution.input, createHandlerContext(execution.context, execution.scope, this.#hooks));

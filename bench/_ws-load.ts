@@ -1,0 +1,82 @@
+/**
+ * Load generator for bench/ws.ts, run in its own process: keeps `inflight` math.add calls in
+ * flight over one WebSocket for `seconds`, then prints `{calls, seconds, p50, p99}` as JSON.
+ * Modes: `raw` (a bare `ws` client speaking {id, method, params} → {id, result}) and `accord`
+ * (the generated MathV1Client over wsClient). Usage: node --import tsx bench/_ws-load.ts <mode> <url> <seconds> <inflight> [codec]
+ */
+import { WebSocket } from 'ws';
+import { MathV1Client } from '../generated/math/client.js';
+import { wsClient } from '../runtime/transports/ws/index.js';
+
+const [mode, url, secondsArg, inflightArg, codecArg] = process.argv.slice(2);
+const seconds = Number(secondsArg);
+const inflight = Number(inflightArg);
+const codec = codecArg === 'msgpack' ? 'msgpack' : 'json';
+
+type Add = (a: number, b: number) => Promise<number>;
+
+async function rawAdd(): Promise<{ add: Add; close: () => void }> {
+  const socket = new WebSocket(url!, { perMessageDeflate: false });
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  const pending = new Map<number, (sum: number) => void>();
+  let nextId = 1;
+  socket.on('message', (data) => {
+    const { id, result } = JSON.parse(data.toString()) as { id: number; result: { sum: number } };
+    const resolve = pending.get(id)!;
+    pending.delete(id);
+    resolve(result.sum);
+  });
+  return {
+    add: (a, b) => new Promise((resolve) => {
+      const id = nextId++;
+      pending.set(id, resolve);
+      socket.send(JSON.stringify({ id, method: 'add', params: { a, b } }));
+    }),
+    close: () => socket.close(),
+  };
+}
+
+async function accordAdd(): Promise<{ add: Add; close: () => void }> {
+  const transport = wsClient({ url: url!, codec });
+  const math = new MathV1Client(transport);
+  await transport.connect();
+  return { add: async (a, b) => (await math.add({ a, b })).sum, close: () => void transport.close() };
+}
+
+const { add, close } = mode === 'raw' ? await rawAdd() : await accordAdd();
+const latencies: number[] = [];
+let calls = 0;
+let measuring = false;
+let running = true;
+
+async function worker(w: number): Promise<void> {
+  let i = w;
+  while (running) {
+    const started = performance.now();
+    const sum = await add(i, 1);
+    if (sum !== i + 1) throw new Error(`wrong sum ${sum} for ${i} + 1`);
+    if (measuring) {
+      calls++;
+      latencies.push(performance.now() - started);
+    }
+    i += inflight;
+  }
+}
+
+const workers = Array.from({ length: inflight }, (_, w) => worker(w));
+await new Promise((r) => setTimeout(r, 1_000)); // warm-up
+measuring = true;
+const start = performance.now();
+await new Promise((r) => setTimeout(r, seconds * 1000));
+measuring = false;
+const elapsed = (performance.now() - start) / 1000;
+running = false;
+await Promise.all(workers);
+close();
+latencies.sort((x, y) => x - y);
+const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+process.stdout.write(JSON.stringify({ calls, seconds: elapsed, p50: pct(50), p99: pct(99) }) + '\n');
+process.exit(0);

@@ -1,0 +1,92 @@
+/**
+ * `npm run bench -- ws`: Accord's WebSocket transport serving math.add (inline handler, the
+ * dispatcher's validation included) against a bare `ws` server answering {id, method, params} with
+ * {id, result}. Both servers run in this process; each is loaded in turn from a separate process
+ * (bench/_ws-load.ts) keeping 256 calls in flight over one connection, JSON on both sides (Accord's
+ * client: the generated MathV1Client over wsClient). Prints calls/s and p50/p99 latency and ends
+ * with `RATIO ws <accord calls/s / raw ws calls/s>`.
+ *
+ * Environment: BENCH_SECONDS (per measured round, default 5), BENCH_ROUNDS (alternations, default 3),
+ * BENCH_INFLIGHT (default 256), BENCH_CODEC (Accord's codec: json (default) or msgpack).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer } from 'ws';
+import { mathService } from '../examples/handlers/math.js';
+import { Dispatcher } from '../runtime/core/index.js';
+import { wsTransport } from '../runtime/transports/ws/index.js';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const inflight = Number(process.env.BENCH_INFLIGHT ?? 256);
+const codec = process.env.BENCH_CODEC === 'msgpack' ? 'msgpack' : 'json';
+const loader = fileURLToPath(new URL('./_ws-load.ts', import.meta.url));
+
+interface Result {
+  rate: number;
+  p50: number;
+  p99: number;
+}
+
+function load(mode: 'raw' | 'accord', url: string): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', loader, mode, url, String(seconds), String(inflight), codec], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`load generator exited ${code}: ${err}`));
+      const r = JSON.parse(out.trim().split('\n').pop()!) as { calls: number; seconds: number; p50: number; p99: number };
+      resolve({ rate: r.calls / r.seconds, p50: r.p50, p99: r.p99 });
+    });
+  });
+}
+
+// The baseline: a bare ws server, one JSON message per call each way.
+const raw = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+await new Promise((r) => raw.once('listening', r));
+raw.on('connection', (socket) => {
+  socket.on('message', (data) => {
+    const { id, params } = JSON.parse(data.toString()) as { id: number; method: string; params: { a: number; b: number } };
+    socket.send(JSON.stringify({ id, result: { sum: params.a + params.b } }));
+  });
+});
+const rawUrl = `ws://127.0.0.1:${(raw.address() as { port: number }).port}`;
+
+// Accord: the dispatcher (input and, unless NODE_ENV=production, output validation) behind the WS transport.
+const dispatcher = new Dispatcher({ services: [mathService] });
+const accord = wsTransport({ port: 0 });
+await accord.start(dispatcher);
+const accordUrl = accord.url!;
+
+const print = (label: string, r: Result) =>
+  process.stdout.write(`${label.padEnd(14)} ${Math.round(r.rate).toString().padStart(7)} calls/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms\n`);
+
+process.stdout.write(`ws bench: ${inflight} calls in flight on one connection, ${rounds} x ${seconds} s each (after 1 s warm-up), accord codec ${codec}, NODE_ENV=${process.env.NODE_ENV ?? '(unset)'}\n`);
+const results: Record<'raw' | 'accord', Result[]> = { raw: [], accord: [] };
+for (let round = 0; round < rounds; round++) {
+  // Alternate the order so drift (other load on the machine) hits both alike.
+  const order: Array<'raw' | 'accord'> = round % 2 === 0 ? ['raw', 'accord'] : ['accord', 'raw'];
+  for (const which of order) {
+    const r = await load(which, which === 'raw' ? rawUrl : accordUrl);
+    results[which].push(r);
+    print(`${which} ws #${round + 1}`, r);
+  }
+}
+
+const mean = (rs: Result[]): Result => ({
+  rate: rs.reduce((s, r) => s + r.rate, 0) / rs.length,
+  p50: rs.reduce((s, r) => s + r.p50, 0) / rs.length,
+  p99: rs.reduce((s, r) => s + r.p99, 0) / rs.length,
+});
+const r = mean(results.raw);
+const a = mean(results.accord);
+print('raw ws', r);
+print('accord ws', a);
+
+await accord.stop({ graceMs: 1_000 });
+await dispatcher.close();
+raw.close();
+process.stdout.write(`RATIO ws ${(a.rate / r.rate).toFixed(3)}\n`);

@@ -1,0 +1,19 @@
+/** The conformance suite over WebSocket, JSON (text frames) and MessagePack (binary frames). */
+import { wsClient, wsTransport } from '../../runtime/transports/ws/index.js';
+import { conformanceSuite, type ConformanceFactory } from './suite.js';
+
+const overWs = (codec: 'json' | 'msgpack'): ConformanceFactory => async (dispatcher) => {
+  const server = wsTransport({ port: 0 });
+  await server.start(dispatcher);
+  const client = wsClient({ url: server.url!, codec });
+  return {
+    client,
+    close: async () => {
+      await client.close();
+      await server.stop({ graceMs: 200 });
+    },
+  };
+};
+
+conformanceSuite('ws json', overWs('json'), { binary: 'base64' });
+conformanceSuite('ws msgpack', overWs('msgpack'), { binary: 'raw' });
