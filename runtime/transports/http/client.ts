@@ -1,0 +1,243 @@
+/**
+ * The HTTP client transport: fetch-based, so it runs in browsers, Node, Deno and workers alike.
+ * No Node imports here or in anything this file imports.
+ *
+ * - Calls go to `POST /rpc/<service>/v<N>/<method>`, JSON or MessagePack.
+ * - The deadline travels as `accord-timeout` (remaining ms) and the fetch is aborted locally when
+ *   it passes (DEADLINE_EXCEEDED); the caller's AbortSignal aborts the fetch (CANCELLED), which the
+ *   server sees as a disconnect and turns into the handler's ctx.signal.
+ * - Error bodies become AccordError; a bare status becomes the code `codeOfHttpStatus` gives it;
+ *   a network failure is UNAVAILABLE, which generated clients retry for idempotent methods.
+ * - Streams read Server-Sent Events (or MessagePack frames) from the response body; `return()`
+ *   on the iterator (a `break` out of `for await`) aborts the request, stopping the server's generator.
+ */
+import type { ClientTransport, OutgoingCall } from '../../client/transport.js';
+import { jsonCodec, msgpackCodec, type Codec } from '../../core/codecs.js';
+import { META_HEADERS } from '../../core/envelope.js';
+import { AccordError, codeOfHttpStatus } from '../../core/errors.js';
+import { FrameReader, MSGPACK_STREAM_CONTENT_TYPE, SSE_CONTENT_TYPE, SseParser } from './stream-format.js';
+
+export interface HttpClientOptions {
+  /** Base URL of the server, e.g. `http://127.0.0.1:3000` (a path prefix is kept). */
+  url: string;
+  /** Wire format of requests and responses (default json). */
+  codec?: 'json' | 'msgpack';
+  /** Headers sent with every call (per-call metadata wins). */
+  metadata?: Record<string, string>;
+  /** fetch implementation (default: the global one). */
+  fetch?: typeof fetch;
+}
+
+export function httpClient(options: HttpClientOptions): ClientTransport {
+  return new HttpClientTransport(options);
+}
+
+/** What one call's fetch is bound to: the caller's signal and the deadline. */
+class CallAbort {
+  readonly controller = new AbortController();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #reason: AccordError | undefined;
+  readonly #callerSignal: AbortSignal | undefined;
+  readonly #onCallerAbort = () => this.abort(new AccordError('CANCELLED', 'the call was cancelled by the caller'));
+
+  constructor(call: OutgoingCall) {
+    this.#callerSignal = call.signal;
+    if (call.signal?.aborted) this.abort(new AccordError('CANCELLED', 'the call was cancelled by the caller'));
+    else call.signal?.addEventListener('abort', this.#onCallerAbort, { once: true });
+    if (call.deadline !== undefined && !this.#reason) {
+      const left = call.deadline - Date.now();
+      if (left <= 0) this.abort(deadlineError());
+      else this.#timer = setTimeout(() => this.abort(deadlineError()), left);
+    }
+  }
+
+  get reason(): AccordError | undefined {
+    return this.#reason;
+  }
+
+  abort(reason: AccordError): void {
+    if (this.#reason) return;
+    this.#reason = reason;
+    this.controller.abort(reason);
+    this.dispose();
+  }
+
+  dispose(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#callerSignal?.removeEventListener('abort', this.#onCallerAbort);
+  }
+
+  /** The error for a failed fetch or body read: ours if we aborted, else the network's. */
+  failure(error: unknown): AccordError {
+    if (this.#reason) return this.#reason;
+    if (error instanceof AccordError) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    return new AccordError('UNAVAILABLE', `could not reach the server: ${message}`, undefined, { cause: error });
+  }
+}
+
+function deadlineError(): AccordError {
+  return new AccordError('DEADLINE_EXCEEDED', 'the call did not finish before its deadline');
+}
+
+class HttpClientTransport implements ClientTransport {
+  readonly #base: string;
+  readonly #codec: Codec;
+  readonly #metadata: Record<string, string>;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: HttpClientOptions) {
+    this.#base = options.url.replace(/\/+$/, '');
+    this.#codec = options.codec === 'msgpack' ? msgpackCodec : jsonCodec;
+    this.#metadata = lowerKeys(options.metadata ?? {});
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  #request(call: OutgoingCall, accept: string, signal: AbortSignal): { url: string; init: RequestInit } {
+    const headers: Record<string, string> = { ...this.#metadata, ...lowerKeys(call.metadata) };
+    headers['content-type'] = this.#codec.contentType;
+    headers.accept = accept;
+    if (call.deadline !== undefined) headers[META_HEADERS.timeout] = String(Math.max(0, call.deadline - Date.now()));
+    const url = `${this.#base}/rpc/${encodeURIComponent(call.service)}/v${call.version}/${encodeURIComponent(call.method)}`;
+    return { url, init: { method: 'POST', headers, body: this.#codec.encode(call.input ?? {}) as BodyInit, signal } };
+  }
+
+  async unary(call: OutgoingCall): Promise<unknown> {
+    const abort = new CallAbort(call);
+    if (abort.reason) throw abort.reason;
+    try {
+      const { url, init } = this.#request(call, this.#codec.contentType, abort.controller.signal);
+      const response = await this.#fetch(url, init);
+      const body = new Uint8Array(await response.arrayBuffer());
+      if (!response.ok) throw errorFromResponse(response, body);
+      return decodeBody(response, body);
+    } catch (error) {
+      throw abort.failure(error);
+    } finally {
+      abort.dispose();
+    }
+  }
+
+  stream(call: OutgoingCall): AsyncIterable<unknown> {
+    const accept = this.#codec.name === 'msgpack' ? `${MSGPACK_STREAM_CONTENT_TYPE}, application/msgpack` : SSE_CONTENT_TYPE;
+    return { [Symbol.asyncIterator]: () => new HttpStreamIterator(call, (signal) => this.#open(call, accept, signal)) };
+  }
+
+  async #open(call: OutgoingCall, accept: string, signal: AbortSignal): Promise<Response> {
+    const { url, init } = this.#request(call, accept, signal);
+    const response = await this.#fetch(url, init);
+    if (!response.ok) throw errorFromResponse(response, new Uint8Array(await response.arrayBuffer()));
+    return response;
+  }
+}
+
+/**
+ * The async iterator over a streamed response. Items are parsed as they arrive; `return()` at any
+ * time (even while a `next()` is pending) aborts the fetch, which stops the server's generator.
+ */
+class HttpStreamIterator implements AsyncIterator<unknown> {
+  readonly #abort: CallAbort;
+  readonly #open: (signal: AbortSignal) => Promise<Response>;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #decode: ((chunk: Uint8Array) => Array<{ event: string; data: unknown }>) | undefined;
+  #queue: Array<{ event: string; data: unknown }> = [];
+  #finished = false;
+
+  constructor(call: OutgoingCall, open: (signal: AbortSignal) => Promise<Response>) {
+    this.#abort = new CallAbort(call);
+    this.#open = open;
+  }
+
+  async next(): Promise<IteratorResult<unknown>> {
+    if (this.#finished) return { done: true, value: undefined };
+    try {
+      if (this.#abort.reason) throw this.#abort.reason;
+      if (!this.#reader) await this.#start();
+      for (;;) {
+        const message = this.#queue.shift();
+        if (message) {
+          if (message.event === 'item') return { done: false, value: message.data };
+          if (message.event === 'end') return this.#finish();
+          if (message.event === 'error') throw AccordError.fromWire(message.data);
+          continue; // unknown events are skipped, as SSE readers do
+        }
+        const { done, value } = await this.#reader!.read();
+        if (done) throw new AccordError('UNAVAILABLE', 'the stream ended before the server finished it (connection lost)');
+        this.#queue.push(...this.#decode!(value));
+      }
+    } catch (error) {
+      const failure = this.#abort.failure(error);
+      this.#finished = true;
+      this.#close();
+      throw failure;
+    }
+  }
+
+  async return(): Promise<IteratorResult<unknown>> {
+    if (!this.#finished) {
+      this.#finished = true;
+      this.#abort.abort(new AccordError('CANCELLED', 'the consumer stopped reading the stream'));
+      this.#close();
+    }
+    return { done: true, value: undefined };
+  }
+
+  #finish(): IteratorResult<unknown> {
+    this.#finished = true;
+    this.#abort.dispose();
+    void this.#reader?.cancel().catch(() => undefined);
+    return { done: true, value: undefined };
+  }
+
+  #close(): void {
+    this.#abort.dispose();
+    void this.#reader?.cancel().catch(() => undefined);
+  }
+
+  async #start(): Promise<void> {
+    const response = await this.#open(this.#abort.controller.signal);
+    if (!response.body) throw new AccordError('PROTOCOL_ERROR', 'the stream response has no body');
+    const type = response.headers.get('content-type') ?? '';
+    if (type.includes(MSGPACK_STREAM_CONTENT_TYPE)) {
+      const frames = new FrameReader();
+      this.#decode = (chunk) => frames.push(chunk).map((frame) => msgpackCodec.decode(frame) as { event: string; data: unknown });
+    } else if (type.includes(SSE_CONTENT_TYPE)) {
+      const parser = new SseParser();
+      const text = new TextDecoder();
+      this.#decode = (chunk) => parser.push(text.decode(chunk, { stream: true })).map((m) => ({ event: m.event, data: JSON.parse(m.data) }));
+    } else {
+      throw new AccordError('PROTOCOL_ERROR', `expected a stream response, got content-type '${type}'`);
+    }
+    this.#reader = response.body.getReader();
+  }
+}
+
+function decodeBody(response: Response, body: Uint8Array): unknown {
+  if (body.length === 0) return undefined;
+  const type = response.headers.get('content-type');
+  try {
+    return (type && /msgpack/i.test(type) ? msgpackCodec : jsonCodec).decode(body);
+  } catch (error) {
+    throw new AccordError('PROTOCOL_ERROR', `the server sent a body that does not parse as ${type ?? 'JSON'}: ${(error as Error).message}`);
+  }
+}
+
+/** An error response: the `{code,message,data}` body when there is one, else the code the status means. */
+function errorFromResponse(response: Response, body: Uint8Array): AccordError {
+  let wire: unknown;
+  try {
+    wire = decodeBody(response, body);
+  } catch {
+    wire = undefined;
+  }
+  if (typeof wire === 'object' && wire !== null && typeof (wire as { code?: unknown }).code === 'string') return AccordError.fromWire(wire);
+  const code = codeOfHttpStatus(response.status);
+  return new AccordError(code, `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} from the server`);
+}
+
+function lowerKeys(record: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(record)) out[key.toLowerCase()] = record[key];
+  return out;
+}

@@ -1,0 +1,185 @@
+/**
+ * The HTTP routes that carry calls: `POST /rpc/<service>/<method>` (highest version served),
+ * `POST /rpc/<service>/v<N>/<method>`, and each contract's REST route. The route table is built
+ * once at start from the dispatcher's services, so a request does one router lookup and no
+ * per-call resolution work here; everything else (validation, auth, deadlines) is the dispatcher's.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { serviceKey, type MethodContract, type ServiceContract } from '../../contract/index.js';
+import type { Dispatcher } from '../../core/dispatcher.js';
+import { META_HEADERS, nextCallId, type CallEnvelope, type CallMeta } from '../../core/envelope.js';
+import { AccordError } from '../../core/errors.js';
+import type { InFlightCalls } from './calls.js';
+import { restInput, type RestInput } from './rest-input.js';
+import { jsonEncoderFor, sendError, sendOutput, toAccordError, wantsMsgpack } from './responses.js';
+import { serveStream } from './sse.js';
+
+export interface CallRoutesContext {
+  dispatcher: Dispatcher;
+  calls: InFlightCalls;
+  /** Read on every call: `draining` is true while the server drains. */
+  state: { draining: boolean };
+  maxInFlight: number;
+}
+
+/** One method, as the routes serve it. */
+interface Target {
+  service: ServiceContract;
+  name: string;
+  method: MethodContract;
+  encodeJson: (value: unknown) => string;
+}
+
+type InputOf = (req: FastifyRequest) => unknown;
+
+const bodyInput: InputOf = (req) => (req.body === undefined ? {} : req.body);
+
+function targetOf(service: ServiceContract, name: string): Target {
+  const method = service.methods[name];
+  return { service, name, method, encodeJson: jsonEncoderFor(method.output) };
+}
+
+/** Call metadata from request headers (lower-case already, as Node gives them). */
+export function metaOf(headers: IncomingHttpHeaders): CallMeta {
+  const timeout = headers[META_HEADERS.timeout] as string | undefined;
+  const hops = headers[META_HEADERS.hops] as string | undefined;
+  let deadline: number | undefined;
+  if (timeout !== undefined) {
+    const ms = Number(timeout);
+    if (!Number.isFinite(ms) || ms < 0) throw new AccordError('PROTOCOL_ERROR', `${META_HEADERS.timeout} must be a number of milliseconds, got '${timeout}'`);
+    deadline = Date.now() + ms;
+  }
+  let hopCount = 0;
+  if (hops !== undefined) {
+    hopCount = Number(hops);
+    if (!Number.isInteger(hopCount) || hopCount < 0) throw new AccordError('PROTOCOL_ERROR', `${META_HEADERS.hops} must be a non-negative integer, got '${hops}'`);
+  }
+  return {
+    deadline,
+    traceparent: headers.traceparent as string | undefined,
+    hops: hopCount,
+    // Node lower-cases header names and joins repeats (only set-cookie stays a list, and requests don't carry it).
+    headers: headers as Record<string, string>,
+  };
+}
+
+function handle(ctx: CallRoutesContext, target: Target, req: FastifyRequest, reply: FastifyReply, inputOf: InputOf): void {
+  const headers = req.raw.headers;
+  const msgpack = wantsMsgpack(headers);
+  const declared = target.method.errors;
+  if (ctx.state.draining) return sendError(reply, new AccordError('UNAVAILABLE', 'the server is shutting down'), msgpack);
+  if (ctx.calls.size >= ctx.maxInFlight) {
+    return sendError(reply, new AccordError('RESOURCE_EXHAUSTED', `the server has ${ctx.maxInFlight} calls in flight; try again later`), msgpack);
+  }
+  let envelope: CallEnvelope;
+  try {
+    envelope = {
+      id: nextCallId(),
+      service: target.service.name,
+      version: target.service.version,
+      method: target.name,
+      input: inputOf(req),
+      meta: metaOf(headers),
+    };
+  } catch (error) {
+    return sendError(reply, toAccordError(error), msgpack, declared);
+  }
+
+  const call = ctx.calls.track(req.raw);
+  if (target.method.kind === 'stream') {
+    const replyHeaders = reply.getHeaders() as OutgoingHttpHeaders;
+    reply.hijack();
+    void serveStream({
+      headers: replyHeaders,
+      res: reply.raw,
+      items: ctx.dispatcher.stream(envelope, call),
+      msgpack,
+      encodeJson: target.encodeJson,
+      declared,
+      overrideError: () => call.overrideError(),
+    }).finally(() => call.release());
+    return;
+  }
+
+  ctx.dispatcher.unary(envelope, call).then(
+    (output) => {
+      try {
+        if (call.shutdown) sendError(reply, call.overrideError()!, msgpack);
+        else sendOutput(reply, output, msgpack, target.encodeJson);
+      } catch (error) {
+        // Output that cannot be encoded (a cycle, a BigInt with validation off): the handler's fault.
+        ctx.dispatcher.logger.error({ err: error, call: `${target.service.name}.v${target.service.version}.${target.name}` }, 'could not encode the output');
+        sendError(reply, new AccordError('INTERNAL', 'internal error'), msgpack);
+      }
+      call.release();
+    },
+    (error) => {
+      sendError(reply, call.overrideError() ?? toAccordError(error), msgpack, declared);
+      call.release();
+    },
+  );
+}
+
+export function registerCallRoutes(app: FastifyInstance, ctx: CallRoutesContext): void {
+  const services = ctx.dispatcher.services;
+  const highest = new Map<string, ServiceContract>();
+  for (const s of services) {
+    const current = highest.get(s.name);
+    if (!current || current.version < s.version) highest.set(s.name, s);
+  }
+
+  // RPC routes: one static route per method and version, plus the unversioned alias.
+  for (const service of services) {
+    for (const name of Object.keys(service.methods)) {
+      const target = targetOf(service, name);
+      const handler = (req: FastifyRequest, reply: FastifyReply) => handle(ctx, target, req, reply, bodyInput);
+      app.post(`/rpc/${service.name}/v${service.version}/${name}`, handler);
+      if (highest.get(service.name) === service) app.post(`/rpc/${service.name}/${name}`, handler);
+    }
+  }
+  // Unversioned calls to a method only an older version has: the highest version answers (UNIMPLEMENTED).
+  // Unknown services, versions and methods reach the dispatcher too, so the error is the same on every transport.
+  const fallback = (service: string, version: string | undefined, method: string, req: FastifyRequest, reply: FastifyReply) => {
+    const msgpack = wantsMsgpack(req.headers);
+    let v: number | undefined;
+    if (version !== undefined) {
+      const match = /^v([1-9][0-9]*)$/.exec(version);
+      if (!match) return sendError(reply, new AccordError('NOT_FOUND', `no route POST ${req.url}: versions look like v2`), msgpack);
+      v = Number(match[1]);
+    }
+    try {
+      const resolved = ctx.dispatcher.resolve(service, v, method);
+      handle(ctx, targetOf(resolved.service, resolved.name), req, reply, bodyInput);
+    } catch (error) {
+      sendError(reply, toAccordError(error), msgpack);
+    }
+  };
+  app.post('/rpc/:service/:method', (req, reply) => {
+    const p = req.params as Record<string, string>;
+    fallback(p.service, undefined, p.method, req, reply);
+  });
+  app.post('/rpc/:service/:version/:method', (req, reply) => {
+    const p = req.params as Record<string, string>;
+    fallback(p.service, p.version, p.method, req, reply);
+  });
+
+  // REST routes from the contracts.
+  const taken = new Map<string, string>();
+  for (const service of services) {
+    for (const name of Object.keys(service.methods)) {
+      const method = service.methods[name];
+      if (!method.route) continue;
+      const url = method.route.path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, ':$1');
+      const key = `${method.route.verb} ${url.replace(/:[A-Za-z_][A-Za-z0-9_]*/g, ':')}`;
+      const owner = `${serviceKey(service)}.${name}`;
+      const previous = taken.get(key);
+      if (previous) throw new Error(`HTTP route ${method.route.verb} ${method.route.path} is declared by both ${previous} and ${owner}`);
+      taken.set(key, owner);
+      const target = targetOf(service, name);
+      const mapping: RestInput = restInput(method.route, method);
+      const inputOf: InputOf = (req) => mapping.build(req.params as Record<string, string>, req.query as Record<string, unknown>, req.body);
+      app.route({ method: method.route.verb, url, handler: (req, reply) => handle(ctx, target, req, reply, inputOf) });
+    }
+  }
+}

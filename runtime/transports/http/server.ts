@@ -1,0 +1,187 @@
+/**
+ * The HTTP server transport (fastify 5). It turns requests into call envelopes for the dispatcher
+ * and results into responses; it never validates, authorizes or runs handlers itself.
+ * Routes: see routes.ts (calls) and docs.ts (OpenAPI, docs, health).
+ */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import type { Dispatcher } from '../../core/dispatcher.js';
+import { AccordError } from '../../core/errors.js';
+import { healthOf } from '../../core/health.js';
+import type { ServerTransport } from '../../core/transport.js';
+import { registerBodyParsers } from './body-parsers.js';
+import { InFlightCalls } from './calls.js';
+import { registerCors, type CorsOptions } from './cors.js';
+import { notFoundBody, registerPages } from './docs.js';
+import { JSON_CONTENT_TYPE, sendError, wantsMsgpack } from './responses.js';
+import { registerCallRoutes } from './routes.js';
+
+export interface HttpTransportOptions {
+  /** Interface to listen on (default 127.0.0.1; use 0.0.0.0 to accept outside connections). */
+  host?: string;
+  /** Port (default 3000; 0 picks a free one, see `url` after start). */
+  port?: number;
+  /** Largest request body; larger ones get 413 PAYLOAD_TOO_LARGE (default 1 MiB). */
+  bodyLimitBytes?: number;
+  /** Time allowed to receive a whole request (headers and body); slower clients get 408 (default 30 s). */
+  requestTimeoutMs?: number;
+  /** Calls in flight at once past which new calls get 429 RESOURCE_EXHAUSTED (default 10 000). */
+  maxInFlight?: number;
+  /** Path of the generated OpenAPI document served at /openapi.json (default generated/openapi.json under the working directory, when it exists). */
+  openapiFile?: string;
+  /** Serve the interactive API reference at /docs (default true). */
+  docs?: boolean;
+  /** Default grace period for stop() (default 10 s). */
+  graceMs?: number;
+  /** Allow browser apps from other origins (default off: same-origin pages need nothing). */
+  cors?: CorsOptions;
+  /** Adds routes or plugins of your own (e.g. `/metrics`) before the server starts listening. */
+  configure?: (app: FastifyInstance) => void | Promise<void>;
+}
+
+export interface HttpTransport extends ServerTransport {
+  readonly name: 'http';
+  /** The Node server, after start(): the WebSocket transport can share its port. */
+  readonly server: Server;
+  /** `http://host:port`, after start(). */
+  readonly url: string;
+  /** The fastify instance, after start() (read-only use: add routes with the `configure` option). */
+  readonly app: FastifyInstance;
+}
+
+export function httpTransport(options: HttpTransportOptions = {}): HttpTransport {
+  return new HttpServerTransport(options);
+}
+
+class HttpServerTransport implements HttpTransport {
+  readonly name = 'http' as const;
+  readonly #options: HttpTransportOptions;
+  readonly #calls = new InFlightCalls();
+  #app: FastifyInstance | undefined;
+  #url: string | undefined;
+  #ready = false;
+  readonly #state = { draining: false };
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: HttpTransportOptions) {
+    this.#options = options;
+  }
+
+  get server(): Server {
+    return this.#started().server;
+  }
+
+  get app(): FastifyInstance {
+    return this.#started();
+  }
+
+  get url(): string {
+    this.#started();
+    return this.#url!;
+  }
+
+  #started(): FastifyInstance {
+    if (!this.#app) throw new Error('the HTTP transport is not started yet; call start(dispatcher) first');
+    return this.#app;
+  }
+
+  async start(dispatcher: Dispatcher): Promise<void> {
+    if (this.#app) throw new Error('the HTTP transport is already started');
+    const o = this.#options;
+    const requestTimeout = o.requestTimeoutMs ?? 30_000;
+    const app = Fastify({
+      logger: false,
+      bodyLimit: o.bodyLimitBytes ?? 1024 * 1024,
+      requestTimeout,
+      // Node checks request timeouts on an interval (30 s by default): check often enough to honour short ones.
+      http: { connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(requestTimeout / 4))), headersTimeout: Math.min(60_000, requestTimeout) },
+      return503OnClosing: false, // draining is ours: readyz 503, calls UNAVAILABLE with the error shape
+      forceCloseConnections: false,
+      routerOptions: { ignoreTrailingSlash: true },
+    });
+    this.#app = app;
+
+    registerBodyParsers(app);
+    if (o.cors) registerCors(app, o.cors);
+    app.setErrorHandler((error: FastifyError | AccordError, req, reply) => {
+      sendError(reply, fromFastifyError(error, this.#options.bodyLimitBytes ?? 1024 * 1024, dispatcher), wantsMsgpack(req.headers));
+    });
+    app.setNotFoundHandler((req, reply) => {
+      reply.code(404).header('content-type', JSON_CONTENT_TYPE).send(notFoundBody(req.method, req.url));
+    });
+
+    registerCallRoutes(app, {
+      dispatcher,
+      calls: this.#calls,
+      state: this.#state,
+      maxInFlight: o.maxInFlight ?? 10_000,
+    });
+    const defaultSpec = resolve('generated/openapi.json');
+    registerPages(app, {
+      openapiFile: o.openapiFile ?? (existsSync(defaultSpec) ? defaultSpec : undefined),
+      docs: o.docs ?? true,
+      isReady: () => this.#ready && !this.#state.draining,
+      health: () => healthOf(dispatcher),
+    });
+
+    await o.configure?.(app);
+
+    const host = o.host ?? '127.0.0.1';
+    try {
+      await app.listen({ host, port: o.port ?? 3000 });
+    } catch (error) {
+      this.#app = undefined;
+      await app.close().catch(() => undefined);
+      throw error;
+    }
+    const address = app.server.address() as AddressInfo;
+    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    this.#url = `http://${shownHost}:${address.port}`;
+    this.#ready = true;
+  }
+
+  stop(options: { graceMs?: number } = {}): Promise<void> {
+    return (this.#stopping ??= this.#stop(options.graceMs ?? this.#options.graceMs ?? 10_000));
+  }
+
+  async #stop(graceMs: number): Promise<void> {
+    const app = this.#app;
+    if (!app) return;
+    // Draining: readyz answers 503 and new calls get 503 UNAVAILABLE (clients retry idempotent calls
+    // elsewhere), while calls already in flight, streams included, get up to graceMs to finish.
+    this.#state.draining = true;
+    const idle = await this.#calls.whenIdle(graceMs);
+    if (!idle) {
+      this.#calls.abortAll();
+      await this.#calls.whenIdle(1_000);
+    }
+    // Responses are handed to their sockets; give them a moment to flush before cutting connections.
+    const closed = app.close();
+    app.server.closeIdleConnections();
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 250).unref())]);
+    app.server.closeAllConnections();
+    await closed;
+  }
+}
+
+/** Maps fastify's own errors (body limit, bad content, timeouts) onto the error model. */
+function fromFastifyError(error: FastifyError | AccordError, bodyLimit: number, dispatcher: Dispatcher): AccordError {
+  if (error instanceof AccordError) return error;
+  const status = error.statusCode ?? 500;
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AccordError('PAYLOAD_TOO_LARGE', `the request body is over the limit of ${bodyLimit} bytes`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AccordError('PROTOCOL_ERROR', 'unsupported content-type: send application/json or application/msgpack');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AccordError('PROTOCOL_ERROR', 'the content-length header does not match the body');
+  }
+  if (status === 413) return new AccordError('PAYLOAD_TOO_LARGE', error.message);
+  if (status === 408) return new AccordError('DEADLINE_EXCEEDED', 'the request was not received in time');
+  if (status >= 400 && status < 500) return new AccordError('PROTOCOL_ERROR', error.message);
+  dispatcher.logger.error({ err: error }, 'HTTP transport error');
+  return new AccordError('INTERNAL', 'internal error');
+}

@@ -1,0 +1,81 @@
+/**
+ * Writes a dispatcher stream to a (hijacked) HTTP response: Server-Sent Events, or length-prefixed
+ * MessagePack frames when the client asked for MessagePack (see stream-format.ts).
+ *
+ * Backpressure: the next item is pulled from the dispatcher only after the previous one was
+ * accepted by the socket (`write()` returned true, or `drain`). When the client disconnects, the
+ * call's signal aborts (see calls.ts) and the dispatcher's generator is stopped with `return()`.
+ * An error before the first item is an ordinary error response with its status; after it, an
+ * `error` event.
+ */
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ErrorMap } from '../../contract/index.js';
+import { encodeJson, jsonCodec, msgpackCodec } from '../../core/codecs.js';
+import { AccordError } from '../../core/errors.js';
+import { toAccordError, writeRawError } from './responses.js';
+import { lengthPrefixed, MSGPACK_STREAM_CONTENT_TYPE, SSE_CONTENT_TYPE, sseMessage } from './stream-format.js';
+
+export interface StreamResponse {
+  res: ServerResponse;
+  items: AsyncGenerator<unknown, void, undefined>;
+  msgpack: boolean;
+  encodeJson: (value: unknown) => string;
+  declared: ErrorMap | undefined;
+  /** Headers already set on the reply (CORS), which a hijacked response must write itself. */
+  headers: OutgoingHttpHeaders;
+  /** When the server is shutting down and cut this stream, the error to report instead of CANCELLED. */
+  overrideError(): AccordError | undefined;
+}
+
+const END_JSON = '{}';
+
+export async function serveStream(stream: StreamResponse): Promise<void> {
+  const { res, items, msgpack } = stream;
+  const frame = msgpack
+    ? (event: 'item' | 'end' | 'error', data: unknown) => lengthPrefixed(msgpackCodec.encode(event === 'end' ? { event } : { event, data }))
+    : (event: 'item' | 'end' | 'error', data: unknown) => sseMessage(event, event === 'item' ? stream.encodeJson(data) : event === 'end' ? END_JSON : encodeJson(data));
+  let started = false;
+  const start = () => {
+    started = true;
+    res.writeHead(200, {
+      ...stream.headers,
+      'content-type': msgpack ? MSGPACK_STREAM_CONTENT_TYPE : `${SSE_CONTENT_TYPE}; charset=utf-8`,
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+    });
+  };
+  try {
+    for (;;) {
+      const next = await items.next();
+      if (next.done) break;
+      if (res.destroyed) return;
+      if (!started) start();
+      if (!res.write(frame('item', next.value))) await drained(res);
+      if (res.destroyed) return;
+    }
+    if (res.destroyed) return;
+    if (!started) start();
+    res.end(frame('end', undefined));
+  } catch (thrown) {
+    if (res.destroyed) return;
+    const error = stream.overrideError() ?? toAccordError(thrown);
+    if (!started) writeRawError(res, error, msgpack ? msgpackCodec : jsonCodec, stream.declared, stream.headers);
+    else res.end(frame('error', error.toWire()));
+  } finally {
+    // Stops the handler's generator when we leave early (disconnect, write failure).
+    void items.return(undefined).catch(() => undefined);
+  }
+}
+
+/** Resolves on `drain`, or when the response closes (client gone). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

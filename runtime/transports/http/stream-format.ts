@@ -1,0 +1,120 @@
+/**
+ * How a server stream travels over HTTP, shared by the server and the (browser-safe) client.
+ *
+ * - Default: Server-Sent Events (`text/event-stream`). One message per item, `event: item` with
+ *   `data: <json>`; then `event: end` with `data: {}`; a failure mid-stream is `event: error`
+ *   with `data: {code,message,data?}`. Readable by EventSource-style parsers and curl.
+ * - MessagePack (the client sent `accept: application/msgpack`): a binary sequence of frames,
+ *   each a 4-byte big-endian length and a MessagePack map `{ event, data }` with the same events.
+ *   Binary fields (bytes()) stay raw bytes instead of base64 text.
+ * No Node imports: the browser client uses this file.
+ */
+import { AccordError } from '../../core/errors.js';
+
+export const SSE_CONTENT_TYPE = 'text/event-stream';
+export const MSGPACK_STREAM_CONTENT_TYPE = 'application/vnd.accord.msgpack-stream';
+
+export type StreamEvent = { event: 'item'; data: unknown } | { event: 'end' } | { event: 'error'; data: unknown };
+
+/** One SSE message; `json` is already a single-line JSON text (JSON.stringify never emits raw newlines). */
+export function sseMessage(event: 'item' | 'end' | 'error', json: string): string {
+  return `event: ${event}\ndata: ${json}\n\n`;
+}
+
+/**
+ * Incremental SSE parser (the subset Accord sends, plus comments and multi-line data).
+ * Feed it decoded text; it returns the complete messages seen so far.
+ */
+export class SseParser {
+  #buffer = '';
+  #event = '';
+  #data: string[] = [];
+
+  push(text: string): Array<{ event: string; data: string }> {
+    this.#buffer += text;
+    const out: Array<{ event: string; data: string }> = [];
+    let start = 0;
+    for (;;) {
+      const nl = this.#buffer.indexOf('\n', start);
+      if (nl < 0) break;
+      let line = this.#buffer.slice(start, nl);
+      start = nl + 1;
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      if (line === '') {
+        if (this.#data.length > 0 || this.#event) out.push({ event: this.#event || 'message', data: this.#data.join('\n') });
+        this.#event = '';
+        this.#data = [];
+        continue;
+      }
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      let value = colon < 0 ? '' : line.slice(colon + 1);
+      if (value.startsWith(' ')) value = value.slice(1);
+      if (field === 'event') this.#event = value;
+      else if (field === 'data') this.#data.push(value);
+    }
+    this.#buffer = this.#buffer.slice(start);
+    return out;
+  }
+}
+
+/** Prefixes an encoded MessagePack frame with its 4-byte big-endian length. */
+export function lengthPrefixed(payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + payload.length);
+  new DataView(out.buffer).setUint32(0, payload.length);
+  out.set(payload, 4);
+  return out;
+}
+
+/** Incremental reader of length-prefixed frames. */
+export class FrameReader {
+  #chunks: Uint8Array[] = [];
+  #size = 0;
+  readonly #maxFrame: number;
+
+  constructor(maxFrameBytes = 64 * 1024 * 1024) {
+    this.#maxFrame = maxFrameBytes;
+  }
+
+  push(chunk: Uint8Array): Uint8Array[] {
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+    const frames: Uint8Array[] = [];
+    for (;;) {
+      if (this.#size < 4) break;
+      const head = this.#peek(4);
+      const length = new DataView(head.buffer, head.byteOffset, 4).getUint32(0);
+      if (length > this.#maxFrame) throw new AccordError('PROTOCOL_ERROR', `stream frame of ${length} bytes is over the limit of ${this.#maxFrame}`);
+      if (this.#size < 4 + length) break;
+      const all = this.#take(4 + length);
+      frames.push(all.subarray(4));
+    }
+    return frames;
+  }
+
+  #peek(n: number): Uint8Array {
+    if (this.#chunks[0].length >= n) return this.#chunks[0];
+    return this.#concat().subarray(0, n);
+  }
+
+  #take(n: number): Uint8Array {
+    const all = this.#chunks.length === 1 ? this.#chunks[0] : this.#concat();
+    const taken = all.subarray(0, n);
+    const rest = all.subarray(n);
+    this.#chunks = rest.length > 0 ? [rest] : [];
+    this.#size = rest.length;
+    return taken;
+  }
+
+  #concat(): Uint8Array {
+    const all = new Uint8Array(this.#size);
+    let offset = 0;
+    for (const c of this.#chunks) {
+      all.set(c, offset);
+      offset += c.length;
+    }
+    this.#chunks = [all];
+    return all;
+  }
+}

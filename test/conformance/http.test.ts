@@ -1,0 +1,15 @@
+/** The conformance suite over HTTP, JSON and MessagePack. */
+import { httpClient, httpTransport } from '../../runtime/transports/http/index.js';
+import { conformanceSuite, type ConformanceFactory } from './suite.js';
+
+const overHttp = (codec: 'json' | 'msgpack'): ConformanceFactory => async (dispatcher) => {
+  const server = httpTransport({ host: '127.0.0.1', port: 0, docs: false });
+  await server.start(dispatcher);
+  return {
+    client: httpClient({ url: server.url, codec }),
+    close: () => server.stop({ graceMs: 200 }),
+  };
+};
+
+conformanceSuite('http json', overHttp('json'), { binary: 'base64' });
+conformanceSuite('http msgpack', overHttp('msgpack'), { binary: 'raw' });
