@@ -4,18 +4,51 @@
  */
 import type { ContextHooks } from '../core/context.js';
 import type { Executor } from '../core/executor.js';
+import type { Logger } from '../core/logger.js';
 
 export interface PoolOptions {
-  /** Absolute paths or file URLs of handler modules (each exports BoundService values). */
+  /** Absolute paths or file URLs of handler modules (each exports BoundService values, and optionally `defineTasks` sets). */
   modules: string[];
   /** Worker threads (default: available parallelism). */
   threads?: number;
-  /** Calls waiting for a worker past this fail at once with RESOURCE_EXHAUSTED. */
+  /** Calls waiting for a worker past this fail at once with RESOURCE_EXHAUSTED (default 10,000). */
   maxQueue?: number;
-  /** How long a handler may ignore an abort before its worker is terminated and replaced. */
+  /** How long a handler may ignore an abort before its worker is terminated and replaced (default 5,000 ms). */
   abortGraceMs?: number;
   /** Passed to each Worker's resourceLimits. */
   resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; stackSizeMb?: number };
+  /** Calls one worker runs at once (async handlers interleave; default 64). More wait in the pool's queue. */
+  concurrency?: number;
+  /** Stream items a worker may run ahead of the consumer (the credit window; default 16). */
+  streamWindow?: number;
+  /** Reload when a file in the handler modules' folders changes (development). */
+  watch?: boolean | { debounceMs?: number; paths?: string[] };
+  /** Where worker crashes, task failures and worker `ctx.logger` lines go (default: the dispatcher's logger, from the hooks). */
+  logger?: Logger;
+  /** How long a new worker may take to load the modules (default 30,000 ms). */
+  startTimeoutMs?: number;
+  /** Deadline of a scheduled or delayed task run that sets none (default 60,000 ms). */
+  taskTimeoutMs?: number;
+}
+
+export interface ScheduleOptions {
+  /** Run after this many milliseconds (default 0: as soon as a worker is free). */
+  delayMs?: number;
+}
+
+export interface ScheduledRun {
+  readonly id: string;
+  /** Cancels the run if it has not started; true when it was cancelled. */
+  cancel(): boolean;
+}
+
+export interface PoolStats {
+  generation: number;
+  workers: { threadId: number; generation: number; state: 'starting' | 'ready' | 'draining'; inFlight: number }[];
+  queued: number;
+  inFlight: number;
+  /** Workers replaced after a crash or an ignored abort since the pool started. */
+  replaced: number;
 }
 
 export interface PoolHandle {
@@ -24,4 +57,9 @@ export interface PoolHandle {
   /** New calls go to workers with freshly loaded modules; in-flight calls finish on the old ones. */
   reload(): Promise<void>;
   close(): Promise<void>;
+  /** Runs a task declared with `defineTasks` in a pool worker, once, after `delayMs`. */
+  schedule(task: string, payload?: unknown, options?: ScheduleOptions): ScheduledRun;
+  /** Resolves when the first workers have loaded the modules (rejects when they cannot). */
+  ready(): Promise<void>;
+  stats(): PoolStats;
 }

@@ -16,9 +16,8 @@
  * users:write, API key `file-key`), must start the server transport on it, and return a
  * ClientTransport connected to it plus `close()`. It is called once per suite (beforeAll).
  *
- * `options.binary`: how bytes() fields come back in outputs. 'raw' (MessagePack, binary frames):
- * Uint8Array, checked strictly. 'base64' (JSON transports): a generated client has no schemas at
- * run time, so bytes arrive as base64 strings; the suite decodes them before comparing.
+ * bytes() fields come back as Uint8Array over every codec: MessagePack carries them raw, and over
+ * JSON the generated client turns the base64 back into bytes (ServiceInfo.bytes).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientTransport } from '../../runtime/client/index.js';
@@ -35,11 +34,6 @@ export interface ConformanceTarget {
 
 /** Starts your server transport for `dispatcher` and returns a client transport connected to it. */
 export type ConformanceFactory = (dispatcher: Dispatcher) => Promise<ConformanceTarget>;
-
-export interface ConformanceOptions {
-  /** How bytes() outputs arrive: 'raw' Uint8Array (binary codecs) or 'base64' strings (JSON). Default 'raw'. */
-  binary?: 'raw' | 'base64';
-}
 
 /** Polls `check` until it is true or `ms` pass. */
 async function until(check: () => boolean, ms = 3_000): Promise<void> {
@@ -61,20 +55,10 @@ async function failure(promise: Promise<unknown>): Promise<AccordError> {
   throw new Error('expected the call to fail');
 }
 
-function base64ToBytes(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}
-
-export function conformanceSuite(name: string, factory: ConformanceFactory, options: ConformanceOptions = {}): void {
-  const binary = options.binary ?? 'raw';
+export function conformanceSuite(name: string, factory: ConformanceFactory): void {
   const asBytes = (value: unknown): Uint8Array => {
-    if (binary === 'raw') {
-      expect(value).toBeInstanceOf(Uint8Array);
-      return value as Uint8Array;
-    }
-    if (value instanceof Uint8Array) return value;
-    expect(typeof value).toBe('string');
-    return base64ToBytes(value as string);
+    expect(value).toBeInstanceOf(Uint8Array);
+    return value as Uint8Array;
   };
 
   describe(`transport conformance: ${name}`, () => {

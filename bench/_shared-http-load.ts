@@ -1,0 +1,97 @@
+/**
+ * HTTP load generation shared by benchmarks: autocannon in a separate process (so the load
+ * generator does not steal the server's event loop), alternating rounds between targets so drift
+ * on a shared machine hits them alike, and the mean of each target's rounds.
+ */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import Fastify from 'fastify';
+import { z } from 'zod';
+
+export interface HttpLoadOptions {
+  connections: number;
+  pipelining: number;
+  /** JSON body POSTed on every request. */
+  body: string;
+}
+
+export interface HttpLoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+const require = createRequire(import.meta.url);
+const autocannonBin = join(dirname(require.resolve('autocannon/package.json')), 'autocannon.js');
+
+/** Runs autocannon in a child process against `url` for `seconds` and returns its summary. */
+export function autocannon(url: string, seconds: number, options: HttpLoadOptions): Promise<HttpLoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [
+      autocannonBin, '--json', '-c', String(options.connections), '-p', String(options.pipelining), '-d', String(seconds),
+      '-m', 'POST', '-H', 'content-type=application/json', '-b', options.body, url,
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err}`));
+      const r = JSON.parse(out);
+      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx });
+    });
+  });
+}
+
+/**
+ * Warms every target up, then runs `rounds` rounds, alternating the order each round; returns the
+ * results per target name, and prints each run with `print`.
+ */
+export async function alternateLoad(
+  targets: Record<string, string>,
+  options: HttpLoadOptions & { seconds: number; rounds: number; warmupSeconds: number },
+  print: (label: string, r: HttpLoadResult) => void,
+): Promise<Record<string, HttpLoadResult[]>> {
+  const names = Object.keys(targets);
+  for (const name of names) await autocannon(targets[name], options.warmupSeconds, options);
+  const results: Record<string, HttpLoadResult[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let round = 0; round < options.rounds; round++) {
+    const order = round % 2 === 0 ? names : [...names].reverse();
+    for (const name of order) {
+      const r = await autocannon(targets[name], options.seconds, options);
+      results[name].push(r);
+      print(`${name} #${round + 1}`, r);
+    }
+  }
+  return results;
+}
+
+export function meanOf(rs: HttpLoadResult[]): HttpLoadResult {
+  return {
+    rps: rs.reduce((s, r) => s + r.rps, 0) / rs.length,
+    p50: rs.reduce((s, r) => s + r.p50, 0) / rs.length,
+    p99: rs.reduce((s, r) => s + r.p99, 0) / rs.length,
+    errors: rs.reduce((s, r) => s + r.errors, 0),
+    non2xx: rs.reduce((s, r) => s + r.non2xx, 0),
+  };
+}
+
+export function formatHttp(label: string, r: HttpLoadResult): string {
+  return `${label.padEnd(20)} ${Math.round(r.rps).toString().padStart(7)} req/s   p50 ${r.p50} ms   p99 ${r.p99} ms${r.errors || r.non2xx ? `   errors ${r.errors} non-2xx ${r.non2xx}` : ''}`;
+}
+
+/** The baseline server: bare fastify with a zod-validated `add` at POST /add, on this thread. */
+export async function startFastifyZodAdd(): Promise<{ url: string; close(): Promise<void> }> {
+  const AddInput = z.object({ a: z.number(), b: z.number() });
+  const app = Fastify({ logger: false });
+  app.post('/add', async (req) => {
+    const { a, b } = AddInput.parse(req.body);
+    return { sum: a + b };
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}/add`, close: () => app.close() };
+}
