@@ -1,19 +1,18 @@
 /**
- * One call between validation and its end: its cancellation scope, deadline timer and the
+ * One call between validation and its end: its cancellation scope, its deadline and the
  * Execution handed to an executor. A class so the hot path allocates one object, not closures.
  */
 import type { MethodContract, ServiceContract } from '../contract/index.js';
-import { CallScope } from './call-scope.js';
+import type { CallScope } from './call-scope.js';
 import type { ContextData } from './context.js';
+import type { DeadlineSweeper, HasDeadline } from './deadline-sweeper.js';
 import { AccordError } from './errors.js';
 import type { Execution, Executor } from './executor.js';
 
 /** Reason given to handlers still watching their signal after the call ended (shared: no per-call stack capture). */
 const CALL_ENDED = new AccordError('CANCELLED', 'the call has ended');
 
-export class ActiveCall implements Execution {
-  readonly #timer: ReturnType<typeof setTimeout>;
-
+export class ActiveCall implements Execution, HasDeadline {
   constructor(
     readonly service: ServiceContract,
     readonly name: string,
@@ -22,17 +21,22 @@ export class ActiveCall implements Execution {
     readonly context: ContextData,
     readonly scope: CallScope,
     readonly executor: Executor,
-    timeoutMs: number,
+    readonly deadlineAt: number,
+    private readonly deadlines: DeadlineSweeper,
   ) {
-    this.#timer = setTimeout(abortAtDeadline, timeoutMs, this);
+    deadlines.add(this);
   }
 
   get signal(): AbortSignal {
     return this.scope.signal;
   }
 
+  expire(): void {
+    this.scope.abort(new AccordError('DEADLINE_EXCEEDED', `${this.service.name}.v${this.service.version}.${this.name} did not finish before its deadline`));
+  }
+
   /** Settles with `work`, or rejects with the abort reason as soon as the call is aborted. */
-  guard<T>(work: Promise<T>): Promise<T> {
+  guard<T>(work: PromiseLike<T>): Promise<T> {
     const scope = this.scope;
     if (scope.aborted) return Promise.reject(scope.reason);
     return new Promise<T>((resolve, reject) => {
@@ -51,12 +55,8 @@ export class ActiveCall implements Execution {
   }
 
   done(): void {
-    clearTimeout(this.#timer);
+    this.deadlines.delete(this);
     // A finished call no longer needs its handler; late work that watches the signal sees the abort.
     if (this.scope.observed) this.scope.abort(CALL_ENDED);
   }
-}
-
-function abortAtDeadline(call: ActiveCall): void {
-  call.scope.abort(new AccordError('DEADLINE_EXCEEDED', `${call.service.name}.v${call.service.version}.${call.name} did not finish before its deadline`));
 }

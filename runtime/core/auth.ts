@@ -50,20 +50,34 @@ export function findCredential(
   return undefined;
 }
 
-export async function authorize(
+/**
+ * The caller, or undefined. Synchronous when there is nothing to ask the hook (no requirement and
+ * no credential), so calls to open methods take no extra promise turn.
+ */
+export function authorize(
   requirement: AuthRequirement | undefined,
   headers: Record<string, string>,
   schemes: Record<string, SecurityScheme>,
   authenticate: Authenticate | undefined,
   info: AuthenticateInfo,
-): Promise<Principal | undefined> {
-  const names = requirement ? requirement.schemes : Object.keys(schemes);
-  const credential = names.length > 0 ? findCredential(headers, names, schemes) : undefined;
+): Principal | undefined | Promise<Principal | undefined> {
   if (!requirement) {
     // Optional auth: identify the caller when they sent credentials, but never refuse.
-    if (!credential || !authenticate) return undefined;
-    return (await authenticate(credential, info)) ?? undefined;
+    const credential = authenticate ? findCredential(headers, Object.keys(schemes), schemes) : undefined;
+    if (!credential) return undefined;
+    return Promise.resolve(authenticate!(credential, info)).then((principal) => principal ?? undefined);
   }
+  return checkRequirement(requirement, headers, schemes, authenticate, info);
+}
+
+async function checkRequirement(
+  requirement: AuthRequirement,
+  headers: Record<string, string>,
+  schemes: Record<string, SecurityScheme>,
+  authenticate: Authenticate | undefined,
+  info: AuthenticateInfo,
+): Promise<Principal> {
+  const credential = findCredential(headers, requirement.schemes, schemes);
   if (!credential) throw new AccordError('UNAUTHENTICATED', `${info.service}.${info.method} needs credentials (${requirement.schemes.join(' or ')})`);
   if (!authenticate) throw new AccordError('UNAUTHENTICATED', 'this server has no authenticate hook configured, so it accepts no credentials');
   const principal = await authenticate(credential, info);

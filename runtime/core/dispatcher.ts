@@ -9,6 +9,7 @@ import type { OutgoingCall } from '../client/transport.js';
 import { authorize, type Authenticate, type Principal } from './auth.js';
 import { ActiveCall } from './active-call.js';
 import { CallScope } from './call-scope.js';
+import { DeadlineSweeper } from './deadline-sweeper.js';
 import type { ContextData, ContextHooks } from './context.js';
 import { nestedMeta } from './context.js';
 import { nextCallId, type CallEnvelope, type CallMeta } from './envelope.js';
@@ -72,6 +73,7 @@ export class Dispatcher {
   readonly #validateOutput: boolean;
   readonly #defaultTimeoutMs: number;
   readonly #maxHops: number;
+  readonly #deadlines = new DeadlineSweeper();
 
   constructor(options: DispatcherOptions) {
     this.#options = options;
@@ -112,18 +114,44 @@ export class Dispatcher {
   /**
    * Runs a unary call. `cancel` is the transport's cancellation: a CallScope (cheap; abort it on
    * disconnect) or an AbortSignal. Resolves with the output or rejects with an AccordError.
+   * Not `async` on purpose: a call with no async auth, guards or handler work takes no extra turns.
    */
-  async unary(envelope: CallEnvelope, cancel?: CallScope | AbortSignal): Promise<unknown> {
-    let prepared: ActiveCall | undefined;
+  unary(envelope: CallEnvelope, cancel?: CallScope | AbortSignal): Promise<unknown> {
+    let begun: ActiveCall | Promise<ActiveCall>;
     try {
-      prepared = await this.#prepare(envelope, cancel, 'unary');
-      const output = await prepared.guard(this.#options.middleware?.length ? this.#withMiddleware(prepared) : prepared.executor.unary(prepared));
-      return this.#checkOutput(prepared, output);
+      begun = this.#begin(envelope, cancel, 'unary');
     } catch (error) {
-      throw this.#toAccordError(error, prepared ?? envelope);
-    } finally {
-      prepared?.done();
+      return Promise.reject(this.#toAccordError(error, envelope));
     }
+    if (begun instanceof ActiveCall) return this.#runUnary(begun);
+    return begun.then((call) => this.#runUnary(call), (error: unknown) => Promise.reject(this.#toAccordError(error, envelope)));
+  }
+
+  #runUnary(call: ActiveCall): Promise<unknown> {
+    let result: unknown;
+    try {
+      result = this.#options.middleware?.length ? this.#withMiddleware(call) : call.executor.unary(call);
+      if (!isPromiseLike(result)) return Promise.resolve(this.#finish(call, result));
+    } catch (error) {
+      return Promise.reject(this.#fail(call, error));
+    }
+    return call.guard(result).then((output) => this.#finish(call, output), (error: unknown) => Promise.reject(this.#fail(call, error)));
+  }
+
+  /** Ends a call that produced output: checks it against the contract (which may still fail the call). */
+  #finish(call: ActiveCall, output: unknown): unknown {
+    try {
+      return this.#checkOutput(call, output);
+    } catch (error) {
+      throw this.#fail(call, error);
+    } finally {
+      call.done();
+    }
+  }
+
+  #fail(call: ActiveCall, error: unknown): AccordError {
+    call.done();
+    return this.#toAccordError(error, call);
   }
 
   /** A server stream. Iterate it to pull items; `return()` (break) stops the handler's generator. */
@@ -131,7 +159,7 @@ export class Dispatcher {
     let prepared: ActiveCall | undefined;
     let iterator: AsyncIterator<unknown> | undefined;
     try {
-      prepared = await this.#prepare(envelope, cancel, 'stream');
+      prepared = await this.#begin(envelope, cancel, 'stream');
       iterator = prepared.executor.stream(prepared)[Symbol.asyncIterator]();
       for (;;) {
         const next = await prepared.guard(iterator.next());
@@ -193,9 +221,12 @@ export class Dispatcher {
     return { id: nextCallId(), service: call.service, version: call.version, method: call.method, input: call.input, meta: nestedMeta(parent, call) };
   }
 
-  async #prepare(envelope: CallEnvelope, cancel: CallScope | AbortSignal | undefined, kind: 'unary' | 'stream'): Promise<ActiveCall> {
-    const resolved = this.resolve(envelope.service, envelope.version, envelope.method);
-    const { service, method, name } = resolved;
+  /**
+   * Everything before the handler runs: lookup, hop limit, deadline, auth, input validation, guards.
+   * Returns the call at once when nothing in it is asynchronous (no credentials to check, no guards).
+   */
+  #begin(envelope: CallEnvelope, cancel: CallScope | AbortSignal | undefined, kind: 'unary' | 'stream'): ActiveCall | Promise<ActiveCall> {
+    const { service, method, name } = this.resolve(envelope.service, envelope.version, envelope.method);
     if (method.kind !== kind) {
       throw new AccordError('INVALID_ARGUMENT', `${serviceKey(service)}.${name} is a ${method.kind} method; call it as one`);
     }
@@ -207,36 +238,41 @@ export class Dispatcher {
     const deadline = Math.min(meta.deadline ?? Infinity, now + (method.timeoutMs ?? this.#defaultTimeoutMs));
     if (deadline <= now) throw new AccordError('DEADLINE_EXCEEDED', 'the deadline passed before the call started');
 
-    const auth = await authorize(method.auth, meta.headers, service.securitySchemes, this.#options.authenticate, {
+    const auth = authorize(method.auth, meta.headers, service.securitySchemes, this.#options.authenticate, {
       service: service.name, version: service.version, method: name,
     });
-
-    const parsed = method.input.safeParse(envelope.input);
-    if (!parsed.success) {
-      const issues = toIssues(parsed.error);
-      throw new AccordError('INVALID_ARGUMENT', `invalid input for ${serviceKey(service)}.${name}: ${describeIssues(issues)}`, { issues });
-    }
-    for (const guard of this.#options.guards ?? []) {
-      await guard({ service, method, methodName: name, input: parsed.data, meta, auth });
-    }
-
-    // One scope per call: the transport's own when it passed one, so its abort reaches the handler directly.
-    const scope = cancel instanceof CallScope ? cancel : cancel ? CallScope.fromSignal(cancel) : new CallScope();
-    if (scope.aborted) throw new AccordError('CANCELLED', 'the caller cancelled the call');
-
-    const executor = method.runs === 'pool' && this.#pool ? this.#pool : this.#inline;
-    const context: ContextData = {
-      callId: envelope.id, service: service.name, version: service.version, method: name,
-      deadline: Number.isFinite(deadline) ? deadline : undefined, meta, auth,
+    const guards = this.#options.guards;
+    const start = (principal: Principal | undefined): ActiveCall | Promise<ActiveCall> => {
+      const parsed = method.input.safeParse(envelope.input);
+      if (!parsed.success) {
+        const issues = toIssues(parsed.error);
+        throw new AccordError('INVALID_ARGUMENT', `invalid input for ${serviceKey(service)}.${name}: ${describeIssues(issues)}`, { issues });
+      }
+      const open = () => {
+        // One scope per call: the transport's own when it passed one, so its abort reaches the handler directly.
+        const scope = cancel instanceof CallScope ? cancel : cancel ? CallScope.fromSignal(cancel) : new CallScope();
+        if (scope.aborted) throw new AccordError('CANCELLED', 'the caller cancelled the call');
+        const executor = method.runs === 'pool' && this.#pool ? this.#pool : this.#inline;
+        const context: ContextData = {
+          callId: envelope.id, service: service.name, version: service.version, method: name,
+          deadline: Number.isFinite(deadline) ? deadline : undefined, meta, auth: principal,
+        };
+        return new ActiveCall(service, name, method, parsed.data, context, scope, executor, deadline, this.#deadlines);
+      };
+      if (!guards?.length) return open();
+      return (async () => {
+        for (const guard of guards) await guard({ service, method, methodName: name, input: parsed.data, meta, auth: principal });
+        return open();
+      })();
     };
-    return new ActiveCall(service, name, method, parsed.data, context, scope, executor, deadline - now);
+    return isPromiseLike(auth) ? Promise.resolve(auth).then(start) : start(auth);
   }
 
   #withMiddleware(call: ActiveCall): Promise<unknown> {
     const chain = this.#options.middleware!;
     const info: GuardCall = { service: call.service, method: call.method, methodName: call.name, input: call.input, meta: call.context.meta, auth: call.context.auth };
     const run = (index: number): Promise<unknown> =>
-      index < chain.length ? chain[index](info, () => run(index + 1)) : call.executor.unary(call);
+      index < chain.length ? chain[index](info, () => run(index + 1)) : Promise.resolve(call.executor.unary(call));
     return run(0);
   }
 
@@ -264,3 +300,7 @@ export class Dispatcher {
   }
 }
 
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
+}

@@ -20,7 +20,8 @@ export interface Execution {
 }
 
 export interface Executor {
-  unary(execution: Execution): Promise<unknown>;
+  /** The output, or a promise of it (inline handlers that return at once skip a promise). Throws or rejects on failure. */
+  unary(execution: Execution): unknown;
   /** Pulled by the caller: a slow consumer pauses the handler's generator. */
   stream(execution: Execution): AsyncIterable<unknown>;
   close?(): Promise<void>;
@@ -53,7 +54,7 @@ export class InlineExecutor implements Executor {
     return swapped;
   }
 
-  async unary(execution: Execution): Promise<unknown> {
+  unary(execution: Execution): unknown {
     const handler = this.#handler(execution) as UnaryHandler;
     return handler(execution.input, createHandlerContext(execution.context, execution.scope, this.#hooks));
   }

@@ -3,7 +3,7 @@
  * runtime/pool/index.ts) and passes `executor` to the Dispatcher's `pool` option.
  */
 import type { ContextHooks } from '../core/context.js';
-import type { Executor } from '../core/executor.js';
+import type { Execution, Executor } from '../core/executor.js';
 import type { Logger } from '../core/logger.js';
 
 export interface PoolOptions {
@@ -51,9 +51,14 @@ export interface PoolStats {
   replaced: number;
 }
 
+/** The pool's executor: its unary calls always answer with a promise (they cross a thread). */
+export interface PoolExecutor extends Executor {
+  unary(execution: Execution): Promise<unknown>;
+}
+
 export interface PoolHandle {
   /** For `new Dispatcher({ pool: handle.executor })`. */
-  executor(hooks: ContextHooks): Executor;
+  executor(hooks: ContextHooks): PoolExecutor;
   /** New calls go to workers with freshly loaded modules; in-flight calls finish on the old ones. */
   reload(): Promise<void>;
   close(): Promise<void>;

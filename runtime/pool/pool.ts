@@ -18,7 +18,7 @@ import { AccordError } from '../core/errors.js';
 import type { Execution, Executor } from '../core/executor.js';
 import type { BoundService } from '../core/service-binding.js';
 import { createLogger, type Logger } from '../core/logger.js';
-import type { PoolHandle, PoolOptions, PoolStats, ScheduleOptions, ScheduledRun } from './handle.js';
+import type { PoolExecutor, PoolHandle, PoolOptions, PoolStats, ScheduleOptions, ScheduledRun } from './handle.js';
 import {
   deserializeError, KIND, serializeError, TO_POOL, TO_POOL_ARITY, TO_WORKER,
   type HookCall, type LogLevel, type ParentContext, type SerializedError, type ServiceInfo, type TaskInfo,
@@ -99,7 +99,7 @@ export class WorkerPool implements PoolHandle {
   // ---- PoolHandle ----------------------------------------------------------------------------------
 
   /** An arrow property, so `pool: handle.executor` works unbound. */
-  readonly executor = (hooks: ContextHooks): Executor => {
+  readonly executor = (hooks: ContextHooks): PoolExecutor => {
     this.#hooks = hooks;
     this.#allHooks.add(hooks);
     return {
