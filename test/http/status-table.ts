@@ -1,12 +1,12 @@
 /**
- * The error-code → HTTP status table of docs/http.md, rendered from FRAMEWORK_STATUS so the doc
- * cannot drift: `status-table.test.ts` fails when they differ, and
- * `npx tsx test/http/status-table.ts --write` rewrites the table in place.
+ * The error-code → HTTP status table of the README and docs/http.md, rendered from FRAMEWORK_STATUS
+ * so the docs cannot drift: `status-table.test.ts` fails when they differ, and
+ * `npx tsx test/http/status-table.ts --write` rewrites the tables in place.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { FRAMEWORK_STATUS, type FrameworkErrorCode } from '../../runtime/core/errors.js';
 
-export const DOC = 'docs/http.md';
+export const DOCS = ['README.md', 'docs/http.md'] as const;
 export const START = '<!-- status-table:start (generated from FRAMEWORK_STATUS by test/http/status-table.ts) -->';
 export const END = '<!-- status-table:end -->';
 
@@ -43,9 +43,11 @@ export function tableInDoc(text: string): string | undefined {
 }
 
 if (process.argv.includes('--write')) {
-  const text = readFileSync(DOC, 'utf8');
-  const current = tableInDoc(text);
-  if (!current) throw new Error(`${DOC} has no status table markers`);
-  writeFileSync(DOC, text.replace(current, () => renderStatusTable()));
-  process.stdout.write(`rewrote the status table in ${DOC}\n`);
+  for (const doc of DOCS) {
+    const text = readFileSync(doc, 'utf8');
+    const current = tableInDoc(text);
+    if (!current) throw new Error(`${doc} has no status table markers`);
+    writeFileSync(doc, text.replace(current, () => renderStatusTable()));
+    process.stdout.write(`rewrote the status table in ${doc}\n`);
+  }
 }
