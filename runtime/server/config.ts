@@ -3,9 +3,8 @@
  * pool, auth and limits. Handler code never names a transport; this file (usually
  * `accord.config.ts`, loaded by `accord serve`) does. `applyEnv` layers environment variables on top.
  */
-import type { Authenticate } from '../core/auth.js';
-import type { Guard, Middleware } from '../core/dispatcher.js';
-import type { Logger, LogLevel } from '../core/logger.js';
+import type { DispatcherOptions } from '../core/dispatcher.js';
+import type { LogLevel } from '../core/logger.js';
 import type { BoundService } from '../core/service-binding.js';
 import type { ServerTransport } from '../core/transport.js';
 import type { PoolOptions } from '../pool/handle.js';
@@ -49,7 +48,10 @@ export type PoolConfig = Omit<PoolOptions, 'modules'>;
 /** A service entry: a handler module path (relative to the config file), or bound services. */
 export type ServiceEntry = string | URL | BoundService | readonly BoundService[];
 
-export interface AccordConfig {
+/** The dispatcher's own options, passed through unchanged (documented in runtime/core/dispatcher.ts). */
+type DispatcherSettings = Pick<DispatcherOptions, 'authenticate' | 'guards' | 'middleware' | 'validateOutput' | 'defaultTimeoutMs' | 'maxHops' | 'logger'>;
+
+export interface AccordConfig extends DispatcherSettings {
   /**
    * Handler modules (each exports BoundService values, found with `boundServicesOf`) or
    * BoundService objects. Only services from module paths can run in the pool: a worker thread
@@ -60,20 +62,8 @@ export interface AccordConfig {
   transports?: TransportsConfig;
   /** The worker pool for `runs: 'pool'` methods; `false` runs everything inline. Default: on. */
   pool?: PoolConfig | false;
-  /** Turns a credential from a call into a principal (see runtime/core/auth.ts). */
-  authenticate?: Authenticate;
-  guards?: Guard[];
-  /** Wraps unary calls (logging, metrics, caching); outermost first. */
-  middleware?: Middleware[];
-  /** Validate handler output against the contract (default: on unless NODE_ENV=production). */
-  validateOutput?: boolean;
-  /** Deadline for calls that set none (default 30 000 ms). */
-  defaultTimeoutMs?: number;
-  /** Loop protection for nested calls (default 16). */
-  maxHops?: number;
   /** JSON-lines logger level on stderr (default 'info'); ignored when `logger` is given. */
   logLevel?: LogLevel;
-  logger?: Logger;
   /** How long `stop()` waits for in-flight calls before closing what is left (default 10 000 ms). */
   shutdownGraceMs?: number;
   /** Directory that relative paths (services, openapiFile) are resolved against. Default: the config file's folder, or the working directory. */
