@@ -4,7 +4,8 @@
  * Generated subclasses add only typed method signatures.
  */
 import { backoffDelay, sleep } from '../core/backoff.js';
-import { reviveBytes, type BytesPath } from './bytes-revival.js';
+import type { BytesPath } from '../contract/bytes-paths.js';
+import { reviveBytes } from './bytes-revival.js';
 import { AccordError } from '../core/errors.js';
 import type { CallOptions, ClientTransport, OutgoingCall, RetryPolicy } from './transport.js';
 
@@ -17,7 +18,7 @@ export interface ServiceInfo {
   service: string;
   version: number;
   methods: Record<string, MethodInfo>;
-  /** Declared error codes per method, so `isError` can be checked at run time too. */
+  /** Declared error codes per method (informational: `isError` matches on the code alone). */
   errors: Record<string, readonly string[]>;
   /** Paths of bytes() fields in method outputs / stream items and in events (base64 over JSON). */
   bytes?: { outputs?: Record<string, readonly BytesPath[]>; events?: Record<string, readonly BytesPath[]> };
@@ -100,7 +101,9 @@ export class ServiceClient {
         const delay = backoffDelay(attempt, { initialMs: policy.initialDelayMs, maxMs: policy.maxDelayMs });
         const timeLeft = call.deadline === undefined ? Infinity : call.deadline - Date.now();
         if (!retryable || attempt >= policy.retries || delay >= timeLeft || call.signal?.aborted) throw error;
-        await sleep(delay, call.signal);
+        await sleep(delay, call.signal).catch(() => {
+          throw new AccordError('CANCELLED', 'the call was cancelled while waiting to retry');
+        });
       }
     }
   }

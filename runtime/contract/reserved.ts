@@ -1,4 +1,5 @@
 /** Names a contract may not use, because generated code or the wire protocol already uses them. */
+import { FRAMEWORK_STATUS, type FrameworkErrorCode } from '../core/errors.js';
 
 /** JavaScript reserved words and names that generated client classes and proxies define themselves. */
 export const RESERVED_METHOD_NAMES = new Set([
@@ -16,16 +17,13 @@ export const RESERVED_METHOD_NAMES = new Set([
 
 export const RESERVED_SERVICE_NAMES = new Set(['rpc', 'openapi', 'docs', 'healthz', 'readyz', 'metrics', 'accord', 'schemas']);
 
-/** Framework error codes; a contract declares its own, never these. */
-export const FRAMEWORK_ERROR_CODES = [
-  'INVALID_ARGUMENT', 'NOT_FOUND', 'UNIMPLEMENTED', 'UNAUTHENTICATED', 'PERMISSION_DENIED',
-  'DEADLINE_EXCEEDED', 'CANCELLED', 'UNAVAILABLE', 'RESOURCE_EXHAUSTED', 'PAYLOAD_TOO_LARGE',
-  'FAILED_PRECONDITION', 'PROTOCOL_ERROR', 'LOOP_DETECTED', 'INTERNAL',
-] as const;
+/** Framework error codes (the keys of the one status table); a contract declares its own, never these. */
+export const FRAMEWORK_ERROR_CODES = Object.keys(FRAMEWORK_STATUS) as FrameworkErrorCode[];
 
 /**
  * Framework codes a contract may also declare, to give them typed data (a handler's NOT_FOUND with
- * the missing id). The framework itself never sends these, so the declared data is always honest.
+ * the missing id). The dispatcher never sends these for a call that reached a method (unknown
+ * services and methods are UNIMPLEMENTED), so the declared data is honest for calls that ran.
  * The declared status must be the framework's.
  */
 export const DECLARABLE_FRAMEWORK_CODES: Readonly<Record<string, number>> = { NOT_FOUND: 404, FAILED_PRECONDITION: 412 };

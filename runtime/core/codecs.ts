@@ -4,6 +4,7 @@
  * binary payloads (bytes stay bytes). Browser-safe: msgpackr runs in browsers too.
  */
 import { Packr } from 'msgpackr';
+import { bytesToBase64 } from './base64.js';
 
 export interface Codec {
   readonly name: 'json' | 'msgpack';
@@ -14,14 +15,6 @@ export interface Codec {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-function bytesToBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
-}
 
 /** JSON.stringify replacer: Uint8Array (and Buffer, whose toJSON runs first) become base64. */
 function replaceBytes(this: unknown, key: string, value: unknown): unknown {

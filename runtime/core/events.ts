@@ -32,10 +32,25 @@ export class EventBus {
     return () => this.taps.delete(listener);
   }
 
+  /**
+   * Delivers to every listener. One listener that throws (a closed socket, a bug) must neither
+   * skip the others nor fail the handler that emitted, so errors go to `onListenerError`.
+   */
   publish(event: PublishedEvent): void {
-    for (const tap of this.taps) tap(event);
+    for (const tap of this.taps) this.#deliver(tap, event, event);
     const set = this.listeners.get(`${event.service}.v${event.version}:${event.event}`);
     if (!set) return;
-    for (const listener of set) listener(event.data);
+    for (const listener of set) this.#deliver(listener, event.data, event);
+  }
+
+  /** Where listener failures go (the dispatcher points it at its logger). */
+  onListenerError: (error: unknown, event: PublishedEvent) => void = () => undefined;
+
+  #deliver<T>(listener: (value: T) => void, value: T, event: PublishedEvent): void {
+    try {
+      listener(value);
+    } catch (error) {
+      this.onListenerError(error, event);
+    }
   }
 }

@@ -209,15 +209,18 @@ const hooks: ContextHooks = {
     return new Promise((resolve, reject) => {
       const signal = call.signal;
       if (signal?.aborted) return reject(new AccordError('CANCELLED', 'the caller cancelled the call'));
-      pendingUnary.set(id, {
-        resolve,
-        reject,
-      });
-      signal?.addEventListener('abort', () => {
+      const onAbort = () => {
         if (!pendingUnary.has(id)) return;
         outbox.open().push(TO_POOL.HOOK_CANCEL, id);
         failHook(id, new AccordError('CANCELLED', 'the caller cancelled the call'));
-      }, { once: true });
+      };
+      // The signal is the parent call's and outlives this nested call: remove the listener when it settles.
+      const settled = () => signal?.removeEventListener('abort', onAbort);
+      pendingUnary.set(id, {
+        resolve: (value) => { settled(); resolve(value); },
+        reject: (error) => { settled(); reject(error); },
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
       outbox.open(transfersOf(call.input)).push(TO_POOL.HOOK_UNARY, id, plainContext(parent), hookCall(call));
     });
   },

@@ -111,9 +111,14 @@ export function validateConfig(config: unknown, source = 'config'): AccordConfig
       throw new ConfigError(`${source}: '${key}' must be an array of functions`);
     }
   }
-  for (const key of ['defaultTimeoutMs', 'maxHops', 'shutdownGraceMs'] as const) {
+  for (const key of ['maxHops', 'shutdownGraceMs'] as const) {
     const v = c[key];
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw new ConfigError(`${source}: '${key}' must be a non-negative number`);
+  }
+  // 0 would fail every call at once with DEADLINE_EXCEEDED.
+  const timeout = c.defaultTimeoutMs;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0)) {
+    throw new ConfigError(`${source}: 'defaultTimeoutMs' must be a positive number of milliseconds`);
   }
   if (c.logLevel !== undefined && !LOG_LEVELS.has(c.logLevel as string)) {
     throw new ConfigError(`${source}: 'logLevel' must be one of ${[...LOG_LEVELS].join(', ')}`);

@@ -41,6 +41,7 @@ describe('config errors', () => {
     expect(() => validateConfig({ services: [] })).toThrow(/'services' must be a non-empty array/);
     expect(() => validateConfig({ services: [mathService], transport: {} }, 'my.config.ts')).toThrow(/my.config.ts: unknown field 'transport'/);
     expect(() => validateConfig({ services: [mathService], maxHops: -1 })).toThrow(/'maxHops'/);
+    expect(() => validateConfig({ services: [mathService], defaultTimeoutMs: 0 })).toThrow(/'defaultTimeoutMs' must be a positive number/);
   });
 
   it('an unknown transport name', async () => {

@@ -51,3 +51,25 @@ describe('ws on a shared http.Server', () => {
     expect(await response.text()).toBe('plain http');
   });
 });
+
+describe('ws as the only upgrade handler of a shared http.Server', () => {
+  it('answers an upgrade for another path with 404 instead of leaving it hanging', async () => {
+    const http = createServer((_req, res) => res.end('plain http'));
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const transport = wsTransport({ server: http });
+    await transport.start(new Dispatcher({ services: [createProbeService({ active: 0, maxActive: 0, held: new Map(), aborted: [], produced: 0 })] }));
+    try {
+      const { port } = http.address() as AddressInfo;
+      const outcome = await new Promise<string>((resolve) => {
+        const socket = new WebSocket(`ws://127.0.0.1:${port}/elsewhere`);
+        socket.on('open', () => resolve('open'));
+        socket.on('error', (error) => resolve(error.message));
+      });
+      expect(outcome).toContain('404');
+    } finally {
+      await transport.stop({ graceMs: 50 });
+      http.closeAllConnections();
+      await new Promise((r) => http.close(r));
+    }
+  });
+});

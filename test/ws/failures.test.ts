@@ -155,6 +155,30 @@ describe('ws failures', () => {
     }
   });
 
+  it('malformed handshakes do not use up connection slots', async () => {
+    const own = await startHarness({ maxConnections: 2 });
+    try {
+      const port = Number(new URL(own.url).port);
+      // No Sec-WebSocket-Key: ws answers 400 and ends the socket without calling back.
+      const badHandshake = () => new Promise<string>((resolve) => {
+        const socket = createConnection({ port, host: '127.0.0.1' }, () => {
+          socket.write(`GET ${new URL(own.url).pathname} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+        });
+        let reply = '';
+        socket.on('data', (d) => (reply += d));
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve(reply.split('\r\n')[0]));
+      });
+      for (let i = 0; i < 4; i++) expect(await badHandshake()).toMatch(/^HTTP\/1\.1 400/);
+      const a = own.client();
+      const b = own.client();
+      expect(await a.unary(call('echo', { n: 1 }))).toEqual({ n: 1 });
+      expect(await b.unary(call('echo', { n: 2 }))).toEqual({ n: 2 });
+    } finally {
+      await own.close();
+    }
+  });
+
   it('with `origins` set, a browser page from another origin is refused', async () => {
     const own = await startHarness({ origins: ['http://app.example'] });
     try {

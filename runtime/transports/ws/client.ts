@@ -75,7 +75,7 @@ class WsClient implements WsClientTransport, CallHost {
   #connecting: Promise<Session> | undefined;
   #nextId = 1;
   readonly #subscriptions = new Map<number, Subscription>();
-  #readyWaiters: Array<() => void> = [];
+  #readyWaiters: Array<{ resolve: () => void; reject: (error: AccordError) => void }> = [];
   #closed = false;
   #attempt = 0;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -119,13 +119,14 @@ class WsClient implements WsClientTransport, CallHost {
   async ready(): Promise<void> {
     if (!this.#usableSession()) await this.#connect();
     if (this.#allConfirmed()) return;
-    await new Promise<void>((resolve) => this.#readyWaiters.push(resolve));
+    await new Promise<void>((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#reconnectTimer);
     this.#subscriptions.clear();
+    this.#failReadyWaiters(new AccordError('UNAVAILABLE', 'the client was closed'));
     this.#session?.close(new AccordError('UNAVAILABLE', 'the client was closed'), CLOSE.normal);
     this.#session = undefined;
   }
@@ -226,7 +227,14 @@ class WsClient implements WsClientTransport, CallHost {
     if (this.#readyWaiters.length === 0 || !this.#allConfirmed()) return;
     const waiters = this.#readyWaiters;
     this.#readyWaiters = [];
-    for (const wake of waiters) wake();
+    for (const waiter of waiters) waiter.resolve();
+  }
+
+  /** `ready()` must end even when it never can be: the client closed or gave up reconnecting. */
+  #failReadyWaiters(error: AccordError): void {
+    const waiters = this.#readyWaiters;
+    this.#readyWaiters = [];
+    for (const waiter of waiters) waiter.reject(error);
   }
 
   #onGoAway(session: Session): void {
@@ -245,7 +253,9 @@ class WsClient implements WsClientTransport, CallHost {
     const policy = this.#options.reconnect;
     if (policy === false) return;
     if (policy?.maxAttempts !== undefined && this.#attempt >= policy.maxAttempts) {
-      this.#report(new AccordError('UNAVAILABLE', `gave up reconnecting to ${this.#options.url} after ${this.#attempt} attempts`));
+      const error = new AccordError('UNAVAILABLE', `gave up reconnecting to ${this.#options.url} after ${this.#attempt} attempts`);
+      this.#failReadyWaiters(error);
+      this.#report(error);
       return;
     }
     const delay = backoffDelay(this.#attempt++, { initialMs: policy?.initialDelayMs ?? 100, maxMs: policy?.maxDelayMs ?? 5_000, factor: policy?.factor });

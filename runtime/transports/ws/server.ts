@@ -153,8 +153,9 @@ class WsTransport implements WsServerTransport {
       const q = url.indexOf('?');
       const pathname = q < 0 ? url : url.slice(0, q);
       if (pathname !== this.#path) {
-        // A shared server: another upgrade handler may own this path. Our own port: nobody does.
-        if (this.#ownServer) refuse(socket, 404, 'Not Found');
+        // A shared server: another upgrade handler may own this path; when we are the only one
+        // listening (or on our own port), nobody does, and the client must not be left hanging.
+        if (this.#ownServer || (this.#server?.listenerCount('upgrade') ?? 0) <= 1) refuse(socket, 404, 'Not Found');
         return;
       }
     }
@@ -163,10 +164,19 @@ class WsTransport implements WsServerTransport {
     if (origin !== undefined && !this.#originAllowed(origin)) return refuse(socket, 403, 'Forbidden', 'origin not allowed');
     const max = this.#options.maxConnections ?? 10_000;
     if (this.#connections.size + this.#upgrading >= max) return refuse(socket, 503, 'Service Unavailable', `connection limit (${max}) reached`);
+    // ws calls back only for a good handshake; a bad one just ends the socket, so the slot is
+    // released on whichever comes first.
     this.#upgrading++;
+    let counted = true;
+    const release = () => {
+      if (counted) this.#upgrading--;
+      counted = false;
+    };
+    socket.once('close', release);
     socket.on('error', noop);
     this.#wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      this.#upgrading--;
+      release();
+      socket.off('close', release);
       socket.off('error', noop);
       if (this.#stopping) {
         ws.close(CLOSE.goingAway, 'server shutting down');
