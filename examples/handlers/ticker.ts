@@ -3,23 +3,8 @@
  * the caller goes away (ctx.signal); `publish` records a price and emits `alert` when it crosses
  * the symbol's threshold (given now, or remembered from an earlier publish).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { implementTickerV1 } from '../../generated/ticker/server.js';
-
-/** Resolves after `ms`, or rejects with the abort reason as soon as `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** A deterministic start price per symbol, so demos and tests see the same numbers. */
 function basePrice(symbol: string): number {
@@ -34,7 +19,8 @@ export function createTickerService() {
     watch: async function* ({ symbol, count, intervalMs }, ctx) {
       let price = last.get(symbol)?.price ?? basePrice(symbol);
       for (let seq = 1; seq <= count; seq++) {
-        if (seq > 1) await sleep(intervalMs, ctx.signal);
+        // Node's own timer promise: it ends early when the caller goes away.
+        if (seq > 1) await delay(intervalMs, undefined, { signal: ctx.signal });
         ctx.signal.throwIfAborted();
         // A small, deterministic walk: up and down in a slow wave.
         price = Math.round((price + Math.sin(seq) * 0.5) * 100) / 100;

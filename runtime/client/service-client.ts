@@ -6,6 +6,7 @@
 import { backoffDelay, sleep } from '../core/backoff.js';
 import type { BytesPath } from '../contract/bytes-paths.js';
 import { reviveBytes } from './bytes-revival.js';
+import { lowerCaseKeys } from '../core/envelope.js';
 import { AccordError } from '../core/errors.js';
 import type { CallOptions, ClientTransport, OutgoingCall, RetryPolicy } from './transport.js';
 
@@ -110,12 +111,7 @@ export class ServiceClient {
 }
 
 function mergeMetadata(base?: Record<string, string>, extra?: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const source of [base, extra]) {
-    if (!source) continue;
-    for (const [k, v] of Object.entries(source)) out[k.toLowerCase()] = v;
-  }
-  return out;
+  return { ...(base && lowerCaseKeys(base)), ...(extra && lowerCaseKeys(extra)) };
 }
 
 /** The stream's items with bytes revived; `return()` still reaches the transport's iterator (cancellation). */

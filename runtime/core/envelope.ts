@@ -53,3 +53,10 @@ export function nextCallId(): string {
   sequence = (sequence + 1) >>> 0;
   return `${prefix}-${sequence.toString(36)}`;
 }
+
+/** Metadata keys are case-insensitive (HTTP headers): every transport and client stores them lower-cased. */
+export function lowerCaseKeys(map: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(map)) out[key.toLowerCase()] = map[key];
+  return out;
+}

@@ -10,7 +10,7 @@ import type { ClientTransport, EventSubscription, OutgoingCall } from '../client
 import { CallScope } from '../core/call-scope.js';
 import { msgpackCodec, type Codec } from '../core/codecs.js';
 import type { Dispatcher } from '../core/dispatcher.js';
-import { nextCallId, type CallEnvelope } from '../core/envelope.js';
+import { lowerCaseKeys, nextCallId, type CallEnvelope } from '../core/envelope.js';
 import { AccordError } from '../core/errors.js';
 import { findUnserializable } from './wire-check.js';
 
@@ -41,7 +41,7 @@ export function memoryTransport(target: Dispatcher | { dispatcher: Dispatcher },
     version: call.version,
     method: call.method,
     input: wire(call.input, 'input', 'INVALID_ARGUMENT'),
-    meta: { deadline: call.deadline, hops: 0, headers: lowerKeys({ ...options.metadata, ...call.metadata }) },
+    meta: { deadline: call.deadline, hops: 0, headers: lowerCaseKeys({ ...options.metadata, ...call.metadata }) },
   });
 
   /** The call's cancellation, as a transport gives it: the caller's abort becomes CANCELLED. */
@@ -97,8 +97,3 @@ export function memoryTransport(target: Dispatcher | { dispatcher: Dispatcher },
   };
 }
 
-function lowerKeys(record: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(record)) out[k.toLowerCase()] = v;
-  return out;
-}

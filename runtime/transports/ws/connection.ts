@@ -6,7 +6,7 @@
 import type { WebSocket } from 'ws';
 import { CallScope } from '../../core/call-scope.js';
 import type { Dispatcher } from '../../core/dispatcher.js';
-import { deadlineFromTimeout, type CallEnvelope } from '../../core/envelope.js';
+import { deadlineFromTimeout, lowerCaseKeys, type CallEnvelope } from '../../core/envelope.js';
 import { AccordError, type WireError } from '../../core/errors.js';
 import { CreditWindow } from '../../core/flow-control.js';
 import { InFlight } from '../../core/in-flight.js';
@@ -67,12 +67,6 @@ export function headersFromUpgrade(raw: Record<string, string | string[] | undef
     headers[key] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
-}
-
-function lowerCaseKeys(map: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key in map) out[key.toLowerCase()] = map[key]!;
-  return out;
 }
 
 function toWire(error: unknown): WireError {
