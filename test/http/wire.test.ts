@@ -160,6 +160,15 @@ describe('graceful stop', () => {
     expect(await slow).toMatchObject({ status: 503, body: { code: 'UNAVAILABLE' } });
     expect(d.probe.slowAborted).toHaveLength(1); // aborted (the reason: UNAVAILABLE or CANCELLED)
   });
+
+  it('past maxInFlight new calls get 429 RESOURCE_EXHAUSTED at once, and calls in flight are unaffected', async () => {
+    const d = await startHttp({ maxInFlight: 2 });
+    const slow = [call(`${d.url}/rpc/users/get`, json({ id: 'slow' })), call(`${d.url}/rpc/users/get`, json({ id: 'slow' }))];
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await call(`${d.url}/rpc/math/add`, json({ a: 1, b: 2 }))).toMatchObject({ status: 429, body: { code: 'RESOURCE_EXHAUSTED' } });
+    await d.stop(50);
+    for (const outcome of await Promise.all(slow)) expect(outcome).toMatchObject({ status: 503, body: { code: 'UNAVAILABLE' } });
+  });
 });
 
 describe('CORS (opt-in)', () => {
