@@ -13,6 +13,8 @@ import type { Execution, Executor } from './executor.js';
 const CALL_ENDED = new AccordError('CANCELLED', 'the call has ended');
 
 export class ActiveCall implements Execution, HasDeadline {
+  #ended = false;
+
   constructor(
     readonly service: ServiceContract,
     readonly name: string,
@@ -23,8 +25,15 @@ export class ActiveCall implements Execution, HasDeadline {
     readonly executor: Executor,
     readonly deadlineAt: number,
     private readonly deadlines: DeadlineSweeper,
-  ) {
-    deadlines.add(this);
+  ) {}
+
+  /**
+   * Starts watching the deadline. Only calls that go asynchronous need it: the sweeper's timer
+   * cannot fire while a synchronous handler runs, so a call that ends in the turn it began skips
+   * the sweeper entirely.
+   */
+  watchDeadline(): void {
+    this.deadlines.add(this);
   }
 
   get signal(): AbortSignal {
@@ -54,8 +63,12 @@ export class ActiveCall implements Execution, HasDeadline {
     });
   }
 
+  get ended(): boolean {
+    return this.#ended;
+  }
+
   done(): void {
-    this.deadlines.delete(this);
+    this.#ended = true;
     // A finished call no longer needs its handler; late work that watches the signal sees the abort.
     if (this.scope.observed) this.scope.abort(CALL_ENDED);
   }

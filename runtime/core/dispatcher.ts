@@ -57,16 +57,19 @@ export interface DispatcherOptions {
   events?: EventBus;
 }
 
+/** Built once per method when the dispatcher starts and shared by every lookup: read-only. */
 export interface ResolvedMethod {
-  service: ServiceContract;
-  name: string;
-  method: MethodContract;
+  readonly service: ServiceContract;
+  readonly name: string;
+  readonly method: MethodContract;
 }
 
 export class Dispatcher {
   readonly events: EventBus;
   readonly logger: Logger;
   readonly #services = new Map<string, Map<number, ServiceContract>>();
+  /** Every method, resolved once: a lookup allocates nothing per call. */
+  readonly #methods = new Map<ServiceContract, Map<string, ResolvedMethod>>();
   readonly #inline: InlineExecutor;
   readonly #pool: Executor | undefined;
   readonly #options: DispatcherOptions;
@@ -88,6 +91,9 @@ export class Dispatcher {
       if (!versions) this.#services.set(name, (versions = new Map()));
       if (versions.has(version)) throw new Error(`service ${serviceKey(bound.contract)} is registered twice`);
       versions.set(version, bound.contract);
+      const methods = new Map<string, ResolvedMethod>();
+      for (const [methodName, method] of Object.entries(bound.contract.methods)) methods.set(methodName, { service: bound.contract, name: methodName, method });
+      this.#methods.set(bound.contract, methods);
     }
     const hooks = this.contextHooks();
     this.#inline = new InlineExecutor(options.services, hooks);
@@ -106,35 +112,49 @@ export class Dispatcher {
     if (!versions) throw new AccordError('UNIMPLEMENTED', `no service '${service}'`);
     const contract = version === undefined ? versions.get(Math.max(...versions.keys())) : versions.get(version);
     if (!contract) throw new AccordError('UNIMPLEMENTED', `service '${service}' has no version ${version}; served: ${[...versions.keys()].map((v) => `v${v}`).join(', ')}`);
-    const found = Object.prototype.hasOwnProperty.call(contract.methods, method) ? contract.methods[method] : undefined;
+    const found = this.#methods.get(contract)!.get(method);
     if (!found) throw new AccordError('UNIMPLEMENTED', `service '${serviceKey(contract)}' has no method '${method}'`);
-    return { service: contract, name: method, method: found };
+    return found;
   }
 
   /**
    * Runs a unary call. `cancel` is the transport's cancellation: a CallScope (cheap; abort it on
    * disconnect) or an AbortSignal. Resolves with the output or rejects with an AccordError.
-   * Not `async` on purpose: a call with no async auth, guards or handler work takes no extra turns.
    */
   unary(envelope: CallEnvelope, cancel?: CallScope | AbortSignal): Promise<unknown> {
+    try {
+      return Promise.resolve(this.unaryNow(envelope, cancel));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * `unary` for transports on a hot path: the output itself when the call finished in this turn
+   * (no async auth, guards, middleware or handler work), else a promise of it. Throws or rejects
+   * with an AccordError. Answering in the same turn skips a promise, its two reaction closures and a
+   * microtask per call (~0.4 µs per HTTP request, measured).
+   */
+  unaryNow(envelope: CallEnvelope, cancel?: CallScope | AbortSignal): unknown {
     let begun: ActiveCall | Promise<ActiveCall>;
     try {
       begun = this.#begin(envelope, cancel, 'unary');
     } catch (error) {
-      return Promise.reject(this.#toAccordError(error, envelope));
+      throw this.#toAccordError(error, envelope);
     }
     if (begun instanceof ActiveCall) return this.#runUnary(begun);
     return begun.then((call) => this.#runUnary(call), (error: unknown) => Promise.reject(this.#toAccordError(error, envelope)));
   }
 
-  #runUnary(call: ActiveCall): Promise<unknown> {
+  #runUnary(call: ActiveCall): unknown {
     let result: unknown;
     try {
       result = this.#options.middleware?.length ? this.#withMiddleware(call) : call.executor.unary(call);
-      if (!isPromiseLike(result)) return Promise.resolve(this.#finish(call, result));
     } catch (error) {
-      return Promise.reject(this.#fail(call, error));
+      throw this.#fail(call, error);
     }
+    if (!isPromiseLike(result)) return this.#finish(call, result);
+    call.watchDeadline();
     return call.guard(result).then((output) => this.#finish(call, output), (error: unknown) => Promise.reject(this.#fail(call, error)));
   }
 
@@ -160,6 +180,7 @@ export class Dispatcher {
     let iterator: AsyncIterator<unknown> | undefined;
     try {
       prepared = await this.#begin(envelope, cancel, 'stream');
+      prepared.watchDeadline();
       iterator = prepared.executor.stream(prepared)[Symbol.asyncIterator]();
       for (;;) {
         const next = await prepared.guard(iterator.next());
@@ -224,9 +245,13 @@ export class Dispatcher {
   /**
    * Everything before the handler runs: lookup, hop limit, deadline, auth, input validation, guards.
    * Returns the call at once when nothing in it is asynchronous (no credentials to check, no guards).
+   * The steps are methods taking their state as arguments, not arrow functions made per call: under
+   * tsx (keepNames) every named arrow is wrapped in `__name`, an Object.defineProperty measured at
+   * ~0.28 µs each, and the two made per call here were most of the 0.73 → 0.89 move of `bench http`.
    */
   #begin(envelope: CallEnvelope, cancel: CallScope | AbortSignal | undefined, kind: 'unary' | 'stream'): ActiveCall | Promise<ActiveCall> {
-    const { service, method, name } = this.resolve(envelope.service, envelope.version, envelope.method);
+    const target = this.resolve(envelope.service, envelope.version, envelope.method);
+    const { service, method, name } = target;
     if (method.kind !== kind) {
       throw new AccordError('INVALID_ARGUMENT', `${serviceKey(service)}.${name} is a ${method.kind} method; call it as one`);
     }
@@ -238,42 +263,58 @@ export class Dispatcher {
     const deadline = Math.min(meta.deadline ?? Infinity, now + (method.timeoutMs ?? this.#defaultTimeoutMs));
     if (deadline <= now) throw new AccordError('DEADLINE_EXCEEDED', 'the deadline passed before the call started');
 
-    const auth = authorize(method.auth, meta.headers, service.securitySchemes, this.#options.authenticate, {
-      service: service.name, version: service.version, method: name,
-    });
+    const authenticate = this.#options.authenticate;
+    // An open method on a server without an authenticate hook has no one to identify: skip the lookup.
+    const auth = method.auth === undefined && authenticate === undefined
+      ? undefined
+      : authorize(method.auth, meta.headers, service.securitySchemes, authenticate, { service: service.name, version: service.version, method: name });
+    if (isPromiseLike(auth)) {
+      return Promise.resolve(auth).then((principal) => this.#admit(target, envelope, cancel, deadline, principal));
+    }
+    return this.#admit(target, envelope, cancel, deadline, auth);
+  }
+
+  /** Input validation and guards, then the call itself. */
+  #admit(target: ResolvedMethod, envelope: CallEnvelope, cancel: CallScope | AbortSignal | undefined, deadline: number, principal: Principal | undefined): ActiveCall | Promise<ActiveCall> {
+    const parsed = target.method.input.safeParse(envelope.input);
+    if (!parsed.success) {
+      const issues = toIssues(parsed.error);
+      throw new AccordError('INVALID_ARGUMENT', `invalid input for ${serviceKey(target.service)}.${target.name}: ${describeIssues(issues)}`, { issues });
+    }
     const guards = this.#options.guards;
-    const start = (principal: Principal | undefined): ActiveCall | Promise<ActiveCall> => {
-      const parsed = method.input.safeParse(envelope.input);
-      if (!parsed.success) {
-        const issues = toIssues(parsed.error);
-        throw new AccordError('INVALID_ARGUMENT', `invalid input for ${serviceKey(service)}.${name}: ${describeIssues(issues)}`, { issues });
-      }
-      const open = () => {
-        // One scope per call: the transport's own when it passed one, so its abort reaches the handler directly.
-        const scope = cancel instanceof CallScope ? cancel : cancel ? CallScope.fromSignal(cancel) : new CallScope();
-        if (scope.aborted) throw new AccordError('CANCELLED', 'the caller cancelled the call');
-        const executor = method.runs === 'pool' && this.#pool ? this.#pool : this.#inline;
-        const context: ContextData = {
-          callId: envelope.id, service: service.name, version: service.version, method: name,
-          deadline: Number.isFinite(deadline) ? deadline : undefined, meta, auth: principal,
-        };
-        return new ActiveCall(service, name, method, parsed.data, context, scope, executor, deadline, this.#deadlines);
-      };
-      if (!guards?.length) return open();
-      return (async () => {
-        for (const guard of guards) await guard({ service, method, methodName: name, input: parsed.data, meta, auth: principal });
-        return open();
-      })();
+    if (guards?.length) return this.#guard(guards, target, envelope, cancel, deadline, principal, parsed.data);
+    return this.#open(target, envelope, cancel, deadline, principal, parsed.data);
+  }
+
+  async #guard(guards: Guard[], target: ResolvedMethod, envelope: CallEnvelope, cancel: CallScope | AbortSignal | undefined, deadline: number, principal: Principal | undefined, input: unknown): Promise<ActiveCall> {
+    const { service, method, name } = target;
+    for (const guard of guards) await guard({ service, method, methodName: name, input, meta: envelope.meta, auth: principal });
+    return this.#open(target, envelope, cancel, deadline, principal, input);
+  }
+
+  #open(target: ResolvedMethod, envelope: CallEnvelope, cancel: CallScope | AbortSignal | undefined, deadline: number, principal: Principal | undefined, input: unknown): ActiveCall {
+    const { service, method, name } = target;
+    // One scope per call: the transport's own when it passed one, so its abort reaches the handler directly.
+    const scope = cancel instanceof CallScope ? cancel : cancel ? CallScope.fromSignal(cancel) : new CallScope();
+    if (scope.aborted) throw new AccordError('CANCELLED', 'the caller cancelled the call');
+    const executor = method.runs === 'pool' && this.#pool ? this.#pool : this.#inline;
+    const context: ContextData = {
+      callId: envelope.id, service: service.name, version: service.version, method: name,
+      deadline: Number.isFinite(deadline) ? deadline : undefined, meta: envelope.meta, auth: principal,
     };
-    return isPromiseLike(auth) ? Promise.resolve(auth).then(start) : start(auth);
+    return new ActiveCall(service, name, method, input, context, scope, executor, deadline, this.#deadlines);
   }
 
   #withMiddleware(call: ActiveCall): Promise<unknown> {
-    const chain = this.#options.middleware!;
     const info: GuardCall = { service: call.service, method: call.method, methodName: call.name, input: call.input, meta: call.context.meta, auth: call.context.auth };
-    const run = (index: number): Promise<unknown> =>
-      index < chain.length ? chain[index](info, () => run(index + 1)) : Promise.resolve(call.executor.unary(call));
-    return run(0);
+    return this.#middlewareFrom(0, info, call);
+  }
+
+  /** Runs middleware `index` onwards (a method, not a named closure per call: see #begin). */
+  #middlewareFrom(index: number, info: GuardCall, call: ActiveCall): Promise<unknown> {
+    const chain = this.#options.middleware!;
+    if (index >= chain.length) return Promise.resolve(call.executor.unary(call));
+    return chain[index](info, () => this.#middlewareFrom(index + 1, info, call));
   }
 
   #checkOutput(prepared: ActiveCall, output: unknown): unknown {
@@ -301,6 +342,6 @@ export class Dispatcher {
 }
 
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
 }

@@ -6,11 +6,11 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { serviceKey, type MethodContract, type ServiceContract } from '../../contract/index.js';
-import type { Dispatcher } from '../../core/dispatcher.js';
+import { serviceKey, type ErrorMap, type MethodContract, type ServiceContract } from '../../contract/index.js';
+import { isPromiseLike, type Dispatcher } from '../../core/dispatcher.js';
 import { META_HEADERS, nextCallId, type CallEnvelope, type CallMeta } from '../../core/envelope.js';
 import { AccordError } from '../../core/errors.js';
-import type { InFlightCalls } from './calls.js';
+import type { InFlightCalls, TrackedCall } from './calls.js';
 import { restInput, type RestInput } from './rest-input.js';
 import { jsonEncoderFor, sendError, sendOutput, toAccordError, wantsMsgpack } from './responses.js';
 import { serveStream } from './sse.js';
@@ -102,23 +102,39 @@ function handle(ctx: CallRoutesContext, target: Target, req: FastifyRequest, rep
     return;
   }
 
-  ctx.dispatcher.unary(envelope, call).then(
-    (output) => {
-      try {
-        if (call.shutdown) sendError(reply, call.overrideError()!, msgpack);
-        else sendOutput(reply, output, msgpack, target.encodeJson);
-      } catch (error) {
-        // Output that cannot be encoded (a cycle, a BigInt with validation off): the handler's fault.
-        ctx.dispatcher.logger.error({ err: error, call: `${target.service.name}.v${target.service.version}.${target.name}` }, 'could not encode the output');
-        sendError(reply, new AccordError('INTERNAL', 'internal error'), msgpack);
-      }
-      call.release();
-    },
-    (error) => {
-      sendError(reply, call.overrideError() ?? toAccordError(error), msgpack, declared);
-      call.release();
-    },
-  );
+  // Inline handlers that return at once are answered in this turn: no promise per call.
+  let result: unknown;
+  try {
+    result = ctx.dispatcher.unaryNow(envelope, call);
+  } catch (error) {
+    return replyError(reply, call, error, msgpack, declared);
+  }
+  if (isPromiseLike(result)) {
+    // Promise.resolve: the dispatcher's own promise as is; any other thenable (an odd output) adopted safely.
+    Promise.resolve(result).then(
+      (output) => replyOutput(ctx, target, reply, call, output, msgpack),
+      (error: unknown) => replyError(reply, call, error, msgpack, declared),
+    );
+  } else {
+    replyOutput(ctx, target, reply, call, result, msgpack);
+  }
+}
+
+function replyOutput(ctx: CallRoutesContext, target: Target, reply: FastifyReply, call: TrackedCall, output: unknown, msgpack: boolean): void {
+  try {
+    if (call.shutdown) sendError(reply, call.overrideError()!, msgpack);
+    else sendOutput(reply, output, msgpack, target.encodeJson);
+  } catch (error) {
+    // Output that cannot be encoded (a cycle, a BigInt with validation off): the handler's fault.
+    ctx.dispatcher.logger.error({ err: error, call: `${target.service.name}.v${target.service.version}.${target.name}` }, 'could not encode the output');
+    sendError(reply, new AccordError('INTERNAL', 'internal error'), msgpack);
+  }
+  call.release();
+}
+
+function replyError(reply: FastifyReply, call: TrackedCall, error: unknown, msgpack: boolean, declared: ErrorMap): void {
+  sendError(reply, call.overrideError() ?? toAccordError(error), msgpack, declared);
+  call.release();
 }
 
 export function registerCallRoutes(app: FastifyInstance, ctx: CallRoutesContext): void {
