@@ -82,6 +82,8 @@ export class Dispatcher {
     this.#options = options;
     this.events = options.events ?? new EventBus();
     this.logger = options.logger ?? silentLogger;
+    this.events.onListenerError = (error, event) =>
+      this.logger.error({ err: error, event: `${event.service}.v${event.version}.${event.event}` }, 'an event listener failed');
     this.#validateOutput = options.validateOutput ?? process.env.NODE_ENV !== 'production';
     this.#defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;
     this.#maxHops = options.maxHops ?? 16;
@@ -269,7 +271,7 @@ export class Dispatcher {
       ? undefined
       : authorize(method.auth, meta.headers, service.securitySchemes, authenticate, { service: service.name, version: service.version, method: name });
     if (isPromiseLike(auth)) {
-      return Promise.resolve(auth).then((principal) => this.#admit(target, envelope, cancel, deadline, principal));
+      return bounded(Promise.resolve(auth), cancel, deadline, 'authentication').then((principal) => this.#admit(target, envelope, cancel, deadline, principal));
     }
     return this.#admit(target, envelope, cancel, deadline, auth);
   }
@@ -282,7 +284,7 @@ export class Dispatcher {
       throw new AccordError('INVALID_ARGUMENT', `invalid input for ${serviceKey(target.service)}.${target.name}: ${describeIssues(issues)}`, { issues });
     }
     const guards = this.#options.guards;
-    if (guards?.length) return this.#guard(guards, target, envelope, cancel, deadline, principal, parsed.data);
+    if (guards?.length) return bounded(this.#guard(guards, target, envelope, cancel, deadline, principal, parsed.data), cancel, deadline, 'the guards');
     return this.#open(target, envelope, cancel, deadline, principal, parsed.data);
   }
 
@@ -330,8 +332,16 @@ export class Dispatcher {
   #toAccordError(error: unknown, call: ActiveCall | CallEnvelope): AccordError {
     const declared = call instanceof ActiveCall ? call.method.errors : undefined;
     if (error instanceof AccordError) {
+      const spec = declared && Object.prototype.hasOwnProperty.call(declared, error.code) ? declared[error.code] : undefined;
+      if (spec) {
+        // A declared error's data is part of the contract, checked like output.
+        if (this.#validateOutput && spec.data && !spec.data.safeParse(error.data).success) {
+          this.logger.error({ err: error, code: error.code }, 'handler threw a declared error whose data does not match the contract');
+          return new AccordError('INTERNAL', 'internal error');
+        }
+        return error;
+      }
       if (isFrameworkCode(error.code)) return error;
-      if (declared && Object.prototype.hasOwnProperty.call(declared, error.code)) return error;
       this.logger.error({ err: error, code: error.code }, 'handler threw an error code its contract does not declare');
       return new AccordError('INTERNAL', 'internal error');
     }
@@ -344,4 +354,26 @@ export class Dispatcher {
 
 export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
+}
+
+/**
+ * Async auth hooks and guards obey the call's deadline and cancellation too (before the call has
+ * a scope of its own): a hook that never answers must not hold the call, or its transport slot.
+ */
+function bounded<T>(work: Promise<T>, cancel: CallScope | AbortSignal | undefined, deadline: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const cancelled = () => reject(new AccordError('CANCELLED', 'the caller cancelled the call'));
+    const timer = setTimeout(() => reject(new AccordError('DEADLINE_EXCEEDED', `${what} did not finish before the deadline`)), Math.max(0, deadline - Date.now()));
+    let stopWatching: () => void;
+    if (cancel instanceof CallScope) stopWatching = cancel.onAbort(cancelled);
+    else if (cancel) {
+      cancel.addEventListener('abort', cancelled, { once: true });
+      stopWatching = () => cancel.removeEventListener('abort', cancelled);
+    } else stopWatching = () => undefined;
+    const settle = () => {
+      clearTimeout(timer);
+      stopWatching();
+    };
+    work.then((value) => { settle(); resolve(value); }, (error: unknown) => { settle(); reject(error); });
+  });
 }

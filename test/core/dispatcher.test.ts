@@ -21,6 +21,7 @@ const probe = service({
     stubborn: unary({ input: z.object({}), output: z.object({}), runs: 'inline', timeoutMs: 50 }),
     crash: unary({ input: z.object({}), output: z.object({}), runs: 'inline' }),
     typed: unary({ input: z.object({}), output: z.object({}), errors: { TEAPOT: { status: 418, data: z.object({ brew: z.string() }) } }, runs: 'inline' }),
+    typedWrongData: unary({ input: z.object({}), output: z.object({}), errors: { TEAPOT: { status: 418, data: z.object({ brew: z.string() }) } }, runs: 'inline' }),
     undeclared: unary({ input: z.object({}), output: z.object({}), runs: 'inline' }),
     wrongOutput: unary({ input: z.object({}), output: z.object({ n: z.number() }), runs: 'inline' }),
     recurse: unary({ input: z.object({ depth: z.number() }), output: z.object({ depth: z.number() }), runs: 'inline' }),
@@ -51,6 +52,9 @@ const bound = bindService(probe, {
   },
   typed: () => {
     throw new AccordError('TEAPOT', 'short and stout', { brew: 'earl grey' });
+  },
+  typedWrongData: () => {
+    throw new AccordError('TEAPOT', 'short and stout', { brew: 42 });
   },
   undeclared: () => {
     throw new AccordError('MADE_UP', 'not in the contract');
@@ -169,6 +173,10 @@ describe('dispatcher', () => {
     expect((await failure(dispatcher.unary(call('undeclared', {})))).code).toBe('INTERNAL');
   });
 
+  it('checks the data of declared errors against the contract, like output', async () => {
+    expect((await failure(dispatcher.unary(call('typedWrongData', {})))).code).toBe('INTERNAL');
+  });
+
   it('checks output against the contract', async () => {
     expect((await failure(dispatcher.unary(call('wrongOutput', {})))).code).toBe('INTERNAL');
   });
@@ -210,6 +218,20 @@ describe('dispatcher', () => {
     });
     expect((await failure(guarded.unary(call('echo', { text: 'x' })))).code).toBe('PERMISSION_DENIED');
     expect(await guarded.unary(call('whoami', {}))).toEqual({});
+  });
+
+  it('bounds a slow authenticate hook and slow guards by the deadline and by cancellation', async () => {
+    const never = new Promise<never>(() => undefined);
+    const stuck = new Dispatcher({ services: [bound], authenticate: () => never });
+    const started = Date.now();
+    const timedOut = await failure(stuck.unary(call('whoami', {}, { deadline: Date.now() + 50, headers: { authorization: 'Bearer x' } })));
+    expect(timedOut.code).toBe('DEADLINE_EXCEEDED');
+    expect(Date.now() - started).toBeLessThan(1_000);
+
+    const guarded = new Dispatcher({ services: [bound], guards: [() => never] });
+    const scope = new CallScope();
+    setTimeout(() => scope.abort(new AccordError('CANCELLED', 'gone')), 20);
+    expect((await failure(guarded.unary(call('echo', { text: 'x' }), scope))).code).toBe('CANCELLED');
   });
 
   it('runs middleware around unary handlers, outermost first', async () => {

@@ -43,11 +43,11 @@ describe('RPC paths', () => {
     expect(await call(`${h.url}/rpc/users/update`, json({ id: 'u1' }, reader))).toMatchObject({ status: 403, body: { code: 'PERMISSION_DENIED' } });
   });
 
-  it('unknown services, versions and methods are 501 UNIMPLEMENTED; unknown paths 404 NOT_FOUND', async () => {
+  it('unknown services, versions, methods and /rpc paths are 501 UNIMPLEMENTED; other unknown paths 404 NOT_FOUND', async () => {
     expect(await call(`${h.url}/rpc/nothing/add`, json({}))).toMatchObject({ status: 501, body: { code: 'UNIMPLEMENTED' } });
     expect(await call(`${h.url}/rpc/math/v7/add`, json({}))).toMatchObject({ status: 501, body: { code: 'UNIMPLEMENTED' } });
     expect(await call(`${h.url}/rpc/math/nope`, json({}))).toMatchObject({ status: 501, body: { code: 'UNIMPLEMENTED' } });
-    expect(await call(`${h.url}/rpc/users/version1/get`, json({}))).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+    expect(await call(`${h.url}/rpc/users/version1/get`, json({}))).toMatchObject({ status: 501, body: { code: 'UNIMPLEMENTED' } });
     const get = await call(`${h.url}/rpc/math/add`);
     expect(get).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
     expect(get.body.message).toContain('RPC calls use POST');

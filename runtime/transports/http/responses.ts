@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'n
 import type { z } from 'zod';
 import { childSchemas, isBytesSchema, type ErrorMap } from '../../contract/index.js';
 import { encodeJson, msgpackCodec, type Codec } from '../../core/codecs.js';
-import { AccordError, httpStatusOf } from '../../core/errors.js';
+import { AccordError, httpStatusOf, type WireError } from '../../core/errors.js';
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 export const MSGPACK_CONTENT_TYPE = 'application/msgpack';
@@ -57,19 +57,31 @@ export function sendOutput(reply: FastifyReply, output: unknown, msgpack: boolea
   else reply.header('content-type', JSON_CONTENT_TYPE).send(encodeJsonOutput(output));
 }
 
+const UNENCODABLE: WireError = { code: 'INTERNAL', message: 'internal error' };
+
+/**
+ * Status and body of an error response. Error `data` comes from handlers, so it may not encode
+ * (a BigInt, a cycle): then the caller gets a plain INTERNAL rather than no answer at all.
+ */
+export function errorResponse(error: AccordError, msgpack: boolean, declared?: ErrorMap): { status: number; body: string | Uint8Array } {
+  try {
+    return { status: statusOf(error.code, declared), body: msgpack ? msgpackCodec.encode(error.toWire()) : encodeJson(error.toWire()) };
+  } catch {
+    return { status: 500, body: msgpack ? msgpackCodec.encode(UNENCODABLE) : encodeJson(UNENCODABLE) };
+  }
+}
+
 export function sendError(reply: FastifyReply, error: AccordError, msgpack: boolean, declared?: ErrorMap): void {
   if (reply.sent || reply.raw.destroyed) return;
-  const status = statusOf(error.code, declared);
-  const body = error.toWire();
-  if (msgpack) reply.code(status).header('content-type', MSGPACK_CONTENT_TYPE).send(msgpackCodec.encode(body));
-  else reply.code(status).header('content-type', JSON_CONTENT_TYPE).send(encodeJson(body));
+  const { status, body } = errorResponse(error, msgpack, declared);
+  reply.code(status).header('content-type', msgpack ? MSGPACK_CONTENT_TYPE : JSON_CONTENT_TYPE).send(body);
 }
 
 /** Same, on a raw (hijacked) response: streams that fail before their first item. */
 export function writeRawError(res: ServerResponse, error: AccordError, codec: Codec, declared?: ErrorMap, headers: OutgoingHttpHeaders = {}): void {
   if (res.headersSent || res.destroyed) return;
-  const status = statusOf(error.code, declared);
-  const body = codec.name === 'msgpack' ? msgpackCodec.encode(error.toWire()) : encodeJson(error.toWire());
-  res.writeHead(status, { ...headers, 'content-type': codec.name === 'msgpack' ? MSGPACK_CONTENT_TYPE : JSON_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
+  const msgpack = codec.name === 'msgpack';
+  const { status, body } = errorResponse(error, msgpack, declared);
+  res.writeHead(status, { ...headers, 'content-type': msgpack ? MSGPACK_CONTENT_TYPE : JSON_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }

@@ -161,7 +161,7 @@ export function registerCallRoutes(app: FastifyInstance, ctx: CallRoutesContext)
     let v: number | undefined;
     if (version !== undefined) {
       const match = /^v([1-9][0-9]*)$/.exec(version);
-      if (!match) return sendError(reply, new AccordError('NOT_FOUND', `no route POST ${req.url}: versions look like v2`), msgpack);
+      if (!match) return sendError(reply, new AccordError('UNIMPLEMENTED', `no RPC method at POST ${req.url}: versions look like v2`), msgpack);
       v = Number(match[1]);
     }
     try {

@@ -110,6 +110,11 @@ class HttpServerTransport implements HttpTransport {
       sendError(reply, fromFastifyError(error, this.#options.bodyLimitBytes ?? 1024 * 1024, dispatcher), wantsMsgpack(req.headers));
     });
     app.setNotFoundHandler((req, reply) => {
+      // A POST under /rpc names a method that is not served: the same UNIMPLEMENTED every transport gives,
+      // so NOT_FOUND stays the handlers' own (contracts declare it with typed data).
+      if (req.method === 'POST' && req.url.startsWith('/rpc/')) {
+        return sendError(reply, new AccordError('UNIMPLEMENTED', `no RPC method at POST ${req.url.split('?')[0]}`), wantsMsgpack(req.headers));
+      }
       reply.code(404).header('content-type', JSON_CONTENT_TYPE).send(notFoundBody(req.method, req.url));
     });
 

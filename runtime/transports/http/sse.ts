@@ -60,7 +60,16 @@ export async function serveStream(stream: StreamResponse): Promise<void> {
     if (res.destroyed) return;
     const error = stream.overrideError() ?? toAccordError(thrown);
     if (!started) writeRawError(res, error, msgpack ? msgpackCodec : jsonCodec, stream.declared, stream.headers);
-    else res.end(frame('error', error.toWire()));
+    else {
+      // The data of a handler's error may not encode (a BigInt): the stream still ends, with INTERNAL.
+      let last: string | Uint8Array;
+      try {
+        last = frame('error', error.toWire());
+      } catch {
+        last = frame('error', { code: 'INTERNAL', message: 'internal error' });
+      }
+      res.end(last);
+    }
   } finally {
     // Stops the handler's generator when we leave early (disconnect, write failure).
     void items.return(undefined).catch(() => undefined);
