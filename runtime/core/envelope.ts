@@ -37,12 +37,17 @@ export const META_HEADERS = {
   traceparent: 'traceparent',
 } as const;
 
+/**
+ * The absolute deadline a wire timeout means. 0 is a deadline that has already passed (as in
+ * gRPC), not "none": only an absent timeout means the method's or server's default.
+ */
 export function deadlineFromTimeout(timeoutMs: number | undefined, now = Date.now()): number | undefined {
-  return timeoutMs !== undefined && Number.isFinite(timeoutMs) && timeoutMs > 0 ? now + timeoutMs : undefined;
+  return timeoutMs !== undefined && Number.isFinite(timeoutMs) && timeoutMs >= 0 ? now + timeoutMs : undefined;
 }
 
+/** The timeout to send for a deadline: the whole milliseconds left, never negative. */
 export function timeoutFromDeadline(deadline: number | undefined, now = Date.now()): number | undefined {
-  return deadline === undefined ? undefined : Math.max(0, deadline - now);
+  return deadline === undefined ? undefined : Math.max(0, Math.floor(deadline - now));
 }
 
 let sequence = 0;

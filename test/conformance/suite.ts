@@ -165,6 +165,10 @@ export function conformanceSuite(name: string, factory: ConformanceFactory): voi
     });
 
     describe('deadlines and cancellation', () => {
+      it('a zero timeout is a deadline that has already passed, on every transport', async () => {
+        expect((await failure(api.math.add({ a: 1, b: 2 }, { timeoutMs: 0, retry: false }))).code).toBe('DEADLINE_EXCEEDED');
+      });
+
       it('DEADLINE_EXCEEDED when the deadline passes, and the handler sees its signal abort', async () => {
         const before = probe.slowAborted.length;
         const started = Date.now();

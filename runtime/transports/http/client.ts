@@ -13,7 +13,7 @@
  */
 import type { ClientTransport, OutgoingCall } from '../../client/transport.js';
 import { jsonCodec, msgpackCodec, type Codec } from '../../core/codecs.js';
-import { META_HEADERS } from '../../core/envelope.js';
+import { META_HEADERS, timeoutFromDeadline } from '../../core/envelope.js';
 import { AccordError, codeOfHttpStatus } from '../../core/errors.js';
 import { FrameReader, MSGPACK_STREAM_CONTENT_TYPE, SSE_CONTENT_TYPE, SseParser } from './stream-format.js';
 
@@ -98,7 +98,7 @@ class HttpClientTransport implements ClientTransport {
     const headers: Record<string, string> = { ...this.#metadata, ...lowerKeys(call.metadata) };
     headers['content-type'] = this.#codec.contentType;
     headers.accept = accept;
-    if (call.deadline !== undefined) headers[META_HEADERS.timeout] = String(Math.max(0, call.deadline - Date.now()));
+    if (call.deadline !== undefined) headers[META_HEADERS.timeout] = String(timeoutFromDeadline(call.deadline));
     const url = `${this.#base}/rpc/${encodeURIComponent(call.service)}/v${call.version}/${encodeURIComponent(call.method)}`;
     return { url, init: { method: 'POST', headers, body: this.#codec.encode(call.input ?? {}) as BodyInit, signal } };
   }

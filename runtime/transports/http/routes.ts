@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { serviceKey, type ErrorMap, type MethodContract, type ServiceContract } from '../../contract/index.js';
 import { isPromiseLike, type Dispatcher } from '../../core/dispatcher.js';
-import { META_HEADERS, nextCallId, type CallEnvelope, type CallMeta } from '../../core/envelope.js';
+import { deadlineFromTimeout, META_HEADERS, nextCallId, type CallEnvelope, type CallMeta } from '../../core/envelope.js';
 import { AccordError } from '../../core/errors.js';
 import type { InFlightCalls, TrackedCall } from './calls.js';
 import { restInput, type RestInput } from './rest-input.js';
@@ -48,7 +48,7 @@ export function metaOf(headers: IncomingHttpHeaders): CallMeta {
   if (timeout !== undefined) {
     const ms = Number(timeout);
     if (!Number.isFinite(ms) || ms < 0) throw new AccordError('PROTOCOL_ERROR', `${META_HEADERS.timeout} must be a number of milliseconds, got '${timeout}'`);
-    deadline = Date.now() + ms;
+    deadline = deadlineFromTimeout(ms);
   }
   let hopCount = 0;
   if (hops !== undefined) {

@@ -4,6 +4,7 @@
  * locally at their deadline (DEADLINE_EXCEEDED) or on abort (CANCELLED) and tell the server.
  * Browser-safe.
  */
+import { timeoutFromDeadline } from '../../core/envelope.js';
 import { AccordError } from '../../core/errors.js';
 import { CreditGrant } from '../../core/flow-control.js';
 import type { OutgoingCall } from '../../client/transport.js';
@@ -23,7 +24,7 @@ export interface CallHost {
 
 function callFrame(id: number, call: OutgoingCall, stream: boolean, credit: number): CallFrame {
   const frame: CallFrame = { type: 'call', id, service: call.service, version: call.version, method: call.method, input: call.input };
-  if (call.deadline !== undefined) frame.timeout = Math.max(1, call.deadline - Date.now());
+  if (call.deadline !== undefined) frame.timeout = timeoutFromDeadline(call.deadline);
   for (const _ in call.metadata) {
     frame.metadata = call.metadata;
     break;
