@@ -14,7 +14,7 @@ import type { ContextData, ContextHooks } from './context.js';
 import { nestedMeta } from './context.js';
 import { nextCallId, type CallEnvelope, type CallMeta } from './envelope.js';
 import { AccordError, isFrameworkCode } from './errors.js';
-import { EventBus } from './events.js';
+import { EventBus, validateEvent } from './events.js';
 import { InlineExecutor, type Executor } from './executor.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { BoundService } from './service-binding.js';
@@ -110,10 +110,7 @@ export class Dispatcher {
 
   /** Finds a method, or throws UNIMPLEMENTED (unknown service, version or method; NOT_FOUND is left to handlers). */
   resolve(service: string, version: number | undefined, method: string): ResolvedMethod {
-    const versions = this.#services.get(service);
-    if (!versions) throw new AccordError('UNIMPLEMENTED', `no service '${service}'`);
-    const contract = version === undefined ? versions.get(Math.max(...versions.keys())) : versions.get(version);
-    if (!contract) throw new AccordError('UNIMPLEMENTED', `service '${service}' has no version ${version}; served: ${[...versions.keys()].map((v) => `v${v}`).join(', ')}`);
+    const contract = this.resolveService(service, version);
     const found = this.#methods.get(contract)!.get(method);
     if (!found) throw new AccordError('UNIMPLEMENTED', `service '${serviceKey(contract)}' has no method '${method}'`);
     return found;
@@ -201,19 +198,27 @@ export class Dispatcher {
   /** Validates and publishes an event from outside a handler (e.g. an HTTP webhook, a timer). */
   emit(service: string, version: number, event: string, data: unknown): void {
     const contract = this.resolveService(service, version);
-    const spec = contract.events[event];
-    if (!spec) throw new AccordError('UNIMPLEMENTED', `service '${serviceKey(contract)}' has no event '${event}'`);
-    const parsed = spec.data.safeParse(data);
-    if (!parsed.success) {
-      throw new AccordError('INVALID_ARGUMENT', `event ${serviceKey(contract)}.${event}: ${describeIssues(toIssues(parsed.error))}`, { issues: toIssues(parsed.error) });
-    }
-    this.events.publish({ service: contract.name, version: contract.version, event, data: parsed.data });
+    this.events.publish({ service: contract.name, version: contract.version, event, data: validateEvent(contract, event, data) });
   }
 
+  /**
+   * Subscribes to one of a served service's events (`version` undefined: the highest served), for
+   * transports that deliver events. Throws UNIMPLEMENTED for an unknown service, version or event.
+   */
+  subscribe(service: string, version: number | undefined, event: string, listener: (data: unknown) => void): { service: ServiceContract; unsubscribe: () => void } {
+    const contract = this.resolveService(service, version);
+    if (!Object.prototype.hasOwnProperty.call(contract.events, event)) {
+      throw new AccordError('UNIMPLEMENTED', `service '${serviceKey(contract)}' has no event '${event}'`);
+    }
+    return { service: contract, unsubscribe: this.events.subscribe(contract.name, contract.version, event, listener) };
+  }
+
+  /** A served service version (`version` undefined: the highest), or UNIMPLEMENTED. */
   resolveService(service: string, version: number | undefined): ServiceContract {
     const versions = this.#services.get(service);
-    const contract = versions && (version === undefined ? versions.get(Math.max(...versions.keys())) : versions.get(version));
-    if (!contract) throw new AccordError('UNIMPLEMENTED', `no service '${service}'${version === undefined ? '' : ` v${version}`}`);
+    if (!versions) throw new AccordError('UNIMPLEMENTED', `no service '${service}'`);
+    const contract = version === undefined ? versions.get(Math.max(...versions.keys())) : versions.get(version);
+    if (!contract) throw new AccordError('UNIMPLEMENTED', `service '${service}' has no version ${version}; served: ${[...versions.keys()].map((v) => `v${v}`).join(', ')}`);
     return contract;
   }
 

@@ -2,7 +2,23 @@
  * In-process event bus: handlers emit a service's typed events here, and transports that deliver
  * events (WebSocket, NATS) subscribe. Keyed by `service.vN` and event name.
  */
+import type { ServiceContract } from '../contract/index.js';
+import { AccordError } from './errors.js';
+import { describeIssues, toIssues } from './validation.js';
+
 export type EventListener = (data: unknown) => void;
+
+/** The event's parsed data, or an AccordError naming the event and the fields that are wrong. */
+export function validateEvent(contract: ServiceContract, event: string, data: unknown): unknown {
+  const spec = Object.prototype.hasOwnProperty.call(contract.events, event) ? contract.events[event] : undefined;
+  if (!spec) throw new AccordError('UNIMPLEMENTED', `service '${contract.name}.v${contract.version}' has no event '${event}'`);
+  const parsed = spec.data.safeParse(data);
+  if (!parsed.success) {
+    const issues = toIssues(parsed.error);
+    throw new AccordError('INVALID_ARGUMENT', `event ${contract.name}.v${contract.version}.${event}: ${describeIssues(issues)}`, { issues });
+  }
+  return parsed.data;
+}
 
 export interface PublishedEvent {
   service: string;

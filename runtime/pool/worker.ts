@@ -13,7 +13,7 @@ import { createHandlerContext, type ContextData, type ContextHooks } from '../co
 import { AccordError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { boundServicesOf, type BoundService, type StreamHandler, type UnaryHandler } from '../core/service-binding.js';
-import { describeIssues, toIssues } from '../core/validation.js';
+import { validateEvent } from '../core/events.js';
 import { Outbox } from './outbox.js';
 import {
   cloneable, cloneableLogFields, deserializeError, KIND, serializeError, TO_POOL, TO_WORKER, TO_WORKER_ARITY,
@@ -194,14 +194,7 @@ const hooks: ContextHooks = {
   emit(data, event, payload) {
     // Validate here, so a handler gets the same synchronous error as inline; the main thread publishes.
     const contract = services.get(`${data.service}@${data.version}`)?.contract ?? serviceOfTask(data);
-    if (contract) {
-      const spec = contract.events[event];
-      if (!spec) throw new AccordError('UNIMPLEMENTED', `service '${contract.name}.v${contract.version}' has no event '${event}'`);
-      const parsed = spec.data.safeParse(payload);
-      if (!parsed.success) {
-        throw new AccordError('INVALID_ARGUMENT', `event ${contract.name}.v${contract.version}.${event}: ${describeIssues(toIssues(parsed.error))}`, { issues: toIssues(parsed.error) });
-      }
-    }
+    if (contract) validateEvent(contract, event, payload);
     outbox.open(transfersOf(payload)).push(TO_POOL.EMIT, plainContext(data), event, cloneable(payload));
   },
   unary(call, parent) {

@@ -78,7 +78,7 @@ export function memoryTransport(target: Dispatcher | { dispatcher: Dispatcher },
     },
 
     subscribe(subscription: EventSubscription, listener: (data: unknown) => void) {
-      const off = dispatcher.events.subscribe(subscription.service, subscription.version, subscription.event, (data) => {
+      const { unsubscribe: off } = dispatcher.subscribe(subscription.service, subscription.version, subscription.event, (data) => {
         const copy = wire(data, 'event data', 'INTERNAL');
         // Like a socket: delivered after the emitting call's own turn.
         queueMicrotask(() => listener(copy));

@@ -378,18 +378,14 @@ export class WsConnection {
       this.#send({ type: 'error', id, error: { code: 'RESOURCE_EXHAUSTED', message: `too many subscriptions on this connection (limit ${this.#limits.maxSubscriptions})` } });
       return;
     }
-    let service: { name: string; version: number; events: Record<string, unknown> };
+    let subscription: ReturnType<Dispatcher['subscribe']>;
     try {
-      service = this.#dispatcher.resolveService(frame.service, frame.version ?? undefined);
+      subscription = this.#dispatcher.subscribe(frame.service, frame.version ?? undefined, frame.event, (data) => this.#deliver(id, data));
     } catch (error) {
       this.#send({ type: 'error', id, error: toWire(error) });
       return;
     }
-    if (!Object.prototype.hasOwnProperty.call(service.events, frame.event)) {
-      this.#send({ type: 'error', id, error: { code: 'UNIMPLEMENTED', message: `service '${service.name}.v${service.version}' has no event '${frame.event}'` } });
-      return;
-    }
-    const off = this.#dispatcher.events.subscribe(service.name, service.version, frame.event, (data) => this.#deliver(id, data));
+    const { service, unsubscribe: off } = subscription;
     this.#subscriptions.set(id, off);
     this.#send({ type: 'subscribed', id, service: service.name, version: service.version, event: frame.event });
   }
