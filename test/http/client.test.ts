@@ -115,3 +115,24 @@ describe('httpClient', () => {
     expect(error.code).toBe('UNAVAILABLE');
   });
 });
+
+describe('httpClient streams from a broken server', () => {
+  const sse = (body: string) => stubFetch(() => new Response(body, { headers: { 'content-type': 'text/event-stream' } }));
+  const read = async (client: ReturnType<typeof httpClient>) => {
+    const items: unknown[] = [];
+    for await (const item of client.stream({ ...call, method: 'watch' })) items.push(item);
+    return items;
+  };
+
+  it('an event whose data is not JSON is a PROTOCOL_ERROR, not a lost connection', async () => {
+    const client = httpClient({ url: 'http://api.test', fetch: sse('event: item\ndata: {"n":1}\n\nevent: item\ndata: {not json\n\n').fetch });
+    expect((await failure(read(client))).code).toBe('PROTOCOL_ERROR');
+  });
+
+  it('a message that never ends is cut at the size limit instead of buffering without bound', async () => {
+    const { SseParser } = await import('../../runtime/transports/http/stream-format.js');
+    const parser = new SseParser(1_000);
+    expect(parser.push(`event: item\ndata: ${'x'.repeat(500)}\n\n`)).toHaveLength(1);
+    expect(() => parser.push(`event: item\ndata: ${'x'.repeat(2_000)}`)).toThrow(/over the limit/);
+  });
+});

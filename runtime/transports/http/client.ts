@@ -201,15 +201,32 @@ class HttpStreamIterator implements AsyncIterator<unknown> {
     const type = response.headers.get('content-type') ?? '';
     if (type.includes(MSGPACK_STREAM_CONTENT_TYPE)) {
       const frames = new FrameReader();
-      this.#decode = (chunk) => frames.push(chunk).map((frame) => msgpackCodec.decode(frame) as { event: string; data: unknown });
+      this.#decode = (chunk) => frames.push(chunk).map((frame) => decodeFrame(frame));
     } else if (type.includes(SSE_CONTENT_TYPE)) {
       const parser = new SseParser();
       const text = new TextDecoder();
-      this.#decode = (chunk) => parser.push(text.decode(chunk, { stream: true })).map((m) => ({ event: m.event, data: JSON.parse(m.data) }));
+      this.#decode = (chunk) => parser.push(text.decode(chunk, { stream: true })).map((m) => ({ event: m.event, data: parseEventData(m.data) }));
     } else {
       throw new AccordError('PROTOCOL_ERROR', `expected a stream response, got content-type '${type}'`);
     }
     this.#reader = response.body.getReader();
+  }
+}
+
+function decodeFrame(frame: Uint8Array): { event: string; data: unknown } {
+  try {
+    return msgpackCodec.decode(frame) as { event: string; data: unknown };
+  } catch (error) {
+    throw new AccordError('PROTOCOL_ERROR', `the server sent a stream frame that is not MessagePack: ${(error as Error).message}`);
+  }
+}
+
+/** A stream message the server sent but that is not JSON: a broken server or proxy, not a lost connection. */
+function parseEventData(data: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch (error) {
+    throw new AccordError('PROTOCOL_ERROR', `the server sent a stream event whose data is not JSON: ${(error as Error).message}`);
   }
 }
 

@@ -29,6 +29,13 @@ export class SseParser {
   #buffer = '';
   #event = '';
   #data: string[] = [];
+  #dataLength = 0;
+  readonly #maxMessage: number;
+
+  /** `maxMessageChars`: a message (or an unfinished line) longer than this is a PROTOCOL_ERROR, not a growing buffer. */
+  constructor(maxMessageChars = 64 * 1024 * 1024) {
+    this.#maxMessage = maxMessageChars;
+  }
 
   push(text: string): Array<{ event: string; data: string }> {
     this.#buffer += text;
@@ -44,6 +51,7 @@ export class SseParser {
         if (this.#data.length > 0 || this.#event) out.push({ event: this.#event || 'message', data: this.#data.join('\n') });
         this.#event = '';
         this.#data = [];
+        this.#dataLength = 0;
         continue;
       }
       if (line.startsWith(':')) continue;
@@ -52,9 +60,15 @@ export class SseParser {
       let value = colon < 0 ? '' : line.slice(colon + 1);
       if (value.startsWith(' ')) value = value.slice(1);
       if (field === 'event') this.#event = value;
-      else if (field === 'data') this.#data.push(value);
+      else if (field === 'data') {
+        this.#data.push(value);
+        this.#dataLength += value.length;
+      }
     }
     this.#buffer = this.#buffer.slice(start);
+    if (this.#buffer.length + this.#dataLength > this.#maxMessage) {
+      throw new AccordError('PROTOCOL_ERROR', `a stream message is over the limit of ${this.#maxMessage} characters`);
+    }
     return out;
   }
 }
