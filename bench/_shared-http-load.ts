@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import Fastify from 'fastify';
 import { z } from 'zod';
+import { alternateRounds } from './_shared-rounds.js';
 
 export interface HttpLoadOptions {
   connections: number;
@@ -16,19 +17,22 @@ export interface HttpLoadOptions {
   body: string;
 }
 
-export interface HttpLoadResult {
+export type HttpLoadResult = {
   rps: number;
   p50: number;
   p99: number;
   errors: number;
   non2xx: number;
-}
+  /** CPU time of this (server) process per request, µs: steadier than req/s on a shared machine. */
+  cpuUs: number;
+};
 
 const require = createRequire(import.meta.url);
 const autocannonBin = join(dirname(require.resolve('autocannon/package.json')), 'autocannon.js');
 
 /** Runs autocannon in a child process against `url` for `seconds` and returns its summary. */
 export function autocannon(url: string, seconds: number, options: HttpLoadOptions): Promise<HttpLoadResult> {
+  const cpuBefore = process.cpuUsage();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [
       autocannonBin, '--json', '-c', String(options.connections), '-p', String(options.pipelining), '-d', String(seconds),
@@ -42,15 +46,14 @@ export function autocannon(url: string, seconds: number, options: HttpLoadOption
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err}`));
       const r = JSON.parse(out);
-      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx });
+      const cpu = process.cpuUsage(cpuBefore);
+      const cpuUs = (cpu.user + cpu.system) / Math.max(1, r.requests.total);
+      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx, cpuUs });
     });
   });
 }
 
-/**
- * Warms every target up, then runs `rounds` rounds, alternating the order each round; returns the
- * results per target name, and prints each run with `print`.
- */
+/** Warms every target up, then runs `rounds` alternating rounds; returns the results per target name. */
 export async function alternateLoad(
   targets: Record<string, string>,
   options: HttpLoadOptions & { seconds: number; rounds: number; warmupSeconds: number },
@@ -58,30 +61,11 @@ export async function alternateLoad(
 ): Promise<Record<string, HttpLoadResult[]>> {
   const names = Object.keys(targets);
   for (const name of names) await autocannon(targets[name], options.warmupSeconds, options);
-  const results: Record<string, HttpLoadResult[]> = Object.fromEntries(names.map((n) => [n, []]));
-  for (let round = 0; round < options.rounds; round++) {
-    const order = round % 2 === 0 ? names : [...names].reverse();
-    for (const name of order) {
-      const r = await autocannon(targets[name], options.seconds, options);
-      results[name].push(r);
-      print(`${name} #${round + 1}`, r);
-    }
-  }
-  return results;
-}
-
-export function meanOf(rs: HttpLoadResult[]): HttpLoadResult {
-  return {
-    rps: rs.reduce((s, r) => s + r.rps, 0) / rs.length,
-    p50: rs.reduce((s, r) => s + r.p50, 0) / rs.length,
-    p99: rs.reduce((s, r) => s + r.p99, 0) / rs.length,
-    errors: rs.reduce((s, r) => s + r.errors, 0),
-    non2xx: rs.reduce((s, r) => s + r.non2xx, 0),
-  };
+  return alternateRounds(names, options.rounds, (name) => autocannon(targets[name], options.seconds, options), print);
 }
 
 export function formatHttp(label: string, r: HttpLoadResult): string {
-  return `${label.padEnd(20)} ${Math.round(r.rps).toString().padStart(7)} req/s   p50 ${r.p50} ms   p99 ${r.p99} ms${r.errors || r.non2xx ? `   errors ${r.errors} non-2xx ${r.non2xx}` : ''}`;
+  return `${label.padEnd(20)} ${Math.round(r.rps).toString().padStart(7)} req/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   cpu ${r.cpuUs.toFixed(1)} µs/req${r.errors || r.non2xx ? `   errors ${Math.round(r.errors)} non-2xx ${Math.round(r.non2xx)}` : ''}`;
 }
 
 /** The baseline server: bare fastify with a zod-validated `add` at POST /add, on this thread. */

@@ -12,7 +12,8 @@ import { Dispatcher } from '../runtime/core/index.js';
 import { createPool } from '../runtime/pool/index.js';
 import { httpTransport } from '../runtime/transports/http/index.js';
 import { pooledMathService } from './_pool-handlers.js';
-import { alternateLoad, formatHttp, meanOf, startFastifyZodAdd } from './_shared-http-load.js';
+import { alternateLoad, formatHttp, startFastifyZodAdd } from './_shared-http-load.js';
+import { meanOf } from './_shared-rounds.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 6);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);

@@ -15,6 +15,7 @@ import { WebSocketServer } from 'ws';
 import { mathService } from '../examples/handlers/math.js';
 import { Dispatcher } from '../runtime/core/index.js';
 import { wsTransport } from '../runtime/transports/ws/index.js';
+import { alternateRounds, meanOf } from './_shared-rounds.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -22,11 +23,11 @@ const inflight = Number(process.env.BENCH_INFLIGHT ?? 256);
 const codec = process.env.BENCH_CODEC === 'msgpack' ? 'msgpack' : 'json';
 const loader = fileURLToPath(new URL('./_ws-load.ts', import.meta.url));
 
-interface Result {
+type Result = {
   rate: number;
   p50: number;
   p99: number;
-}
+};
 
 function load(mode: 'raw' | 'accord', url: string): Promise<Result> {
   return new Promise((resolve, reject) => {
@@ -65,24 +66,10 @@ const print = (label: string, r: Result) =>
   process.stdout.write(`${label.padEnd(14)} ${Math.round(r.rate).toString().padStart(7)} calls/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms\n`);
 
 process.stdout.write(`ws bench: ${inflight} calls in flight on one connection, ${rounds} x ${seconds} s each (after 1 s warm-up), accord codec ${codec}, NODE_ENV=${process.env.NODE_ENV ?? '(unset)'}\n`);
-const results: Record<'raw' | 'accord', Result[]> = { raw: [], accord: [] };
-for (let round = 0; round < rounds; round++) {
-  // Alternate the order so drift (other load on the machine) hits both alike.
-  const order: Array<'raw' | 'accord'> = round % 2 === 0 ? ['raw', 'accord'] : ['accord', 'raw'];
-  for (const which of order) {
-    const r = await load(which, which === 'raw' ? rawUrl : accordUrl);
-    results[which].push(r);
-    print(`${which} ws #${round + 1}`, r);
-  }
-}
-
-const mean = (rs: Result[]): Result => ({
-  rate: rs.reduce((s, r) => s + r.rate, 0) / rs.length,
-  p50: rs.reduce((s, r) => s + r.p50, 0) / rs.length,
-  p99: rs.reduce((s, r) => s + r.p99, 0) / rs.length,
-});
-const r = mean(results.raw);
-const a = mean(results.accord);
+const targets = { 'raw ws': rawUrl, 'accord ws': accordUrl };
+const results = await alternateRounds(Object.keys(targets), rounds, (name) => load(name === 'raw ws' ? 'raw' : 'accord', targets[name as keyof typeof targets]), print);
+const r = meanOf(results['raw ws']);
+const a = meanOf(results['accord ws']);
 print('raw ws', r);
 print('accord ws', a);
 
