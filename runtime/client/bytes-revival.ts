@@ -3,7 +3,13 @@
  * carries bytes as base64; MessagePack already delivers Uint8Array, which is left alone.
  */
 import { base64ToBytes } from '../core/base64.js';
-import type { BytesPath } from '../contract/bytes-paths.js';
+
+/**
+ * A path of object keys to a bytes() field, `*` for array items and record values. Declared here,
+ * not imported from runtime/contract: even a type-only import would pull zod's declarations into
+ * every client's type check.
+ */
+export type BytesPath = readonly string[];
 
 export function reviveBytes(value: unknown, paths: readonly BytesPath[] | undefined): unknown {
   if (!paths || paths.length === 0) return value;

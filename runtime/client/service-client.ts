@@ -4,8 +4,7 @@
  * Generated subclasses add only typed method signatures.
  */
 import { backoffDelay, sleep } from '../core/backoff.js';
-import type { BytesPath } from '../contract/bytes-paths.js';
-import { reviveBytes } from './bytes-revival.js';
+import { reviveBytes, type BytesPath } from './bytes-revival.js';
 import { lowerCaseKeys } from '../core/envelope.js';
 import { AccordError } from '../core/errors.js';
 import type { CallOptions, ClientTransport, OutgoingCall, RetryPolicy } from './transport.js';

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { isBytesSchema } from './bytes.js';
 import { childSchemas } from './schema-support.js';
 
-export type BytesPath = readonly string[];
+type BytesPath = readonly string[];
 
 export function bytesPaths(schema: z.ZodType): BytesPath[] {
   const found = new Map<string, BytesPath>();

@@ -2,7 +2,6 @@
 export { service, unary, stream, event, ContractError, objectShape } from './define.js';
 export { bytes, isBytesSchema } from './bytes.js';
 export { bytesPaths } from './bytes-paths.js';
-export type { BytesPath } from './bytes-paths.js';
 export { childSchemas, findUnsupported, hasTransforms } from './schema-support.js';
 export { FRAMEWORK_ERROR_CODES } from './reserved.js';
 export { serviceKey } from './types.js';

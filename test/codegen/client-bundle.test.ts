@@ -6,8 +6,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from './compile.js';
+import { compilerOptions, ROOT } from './compile.js';
 
 describe('generated clients in a browser bundle', () => {
   it('bundles generated/index.ts for the browser without zod or contracts', async () => {
@@ -36,5 +37,13 @@ describe('generated clients in a browser bundle', () => {
       const specifiers = [...source.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
       expect(specifiers.filter((s) => s !== './types.js' && s !== '../../runtime/client/index.js'), dir.name).toEqual([]);
     }
+  });
+
+  it("a client's type check never loads zod or the contracts (even type-only imports would)", () => {
+    // Every file tsc reads costs every frontend's type check; zod's declarations alone are ~95 files.
+    const program = ts.createProgram([join(ROOT, 'generated', 'index.ts')], { ...compilerOptions(), noEmit: true, types: [] });
+    const files = program.getSourceFiles().map((f) => f.fileName);
+    expect(files.some((f) => f.endsWith('generated/users/client.ts'))).toBe(true);
+    expect(files.filter((f) => /node_modules\/zod\/|\/contracts\/|runtime\/contract\//.test(f))).toEqual([]);
   });
 });
