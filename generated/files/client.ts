@@ -8,6 +8,18 @@ import type { FilesV1DownloadInput, FilesV1DownloadOutput, FilesV1Errors, FilesV
 export type FilesV1ErrorData<C extends string> = C extends keyof FilesV1Errors ? FilesV1Errors[C] : C extends 'INVALID_ARGUMENT' ? { issues: ValidationIssue[] } : unknown;
 
 /** Client of files v1: Binary data: uploads as bytes, downloads as a stream of chunks. */
+export interface FilesV1Client {
+  /** Read a stored file as a stream of chunks */
+  download(input: FilesV1DownloadInput, options?: CallOptions): AsyncIterable<FilesV1DownloadOutput>;
+  /** Store a file */
+  upload(input: FilesV1UploadInput, options?: CallOptions): Promise<FilesV1UploadOutput>;
+  /** Subscribes to an event of files v1; returns the function that unsubscribes. */
+  on<E extends keyof FilesV1Events & string>(event: E, listener: (data: FilesV1Events[E]) => void): () => void;
+  /** Whether `error` is an AccordError with `code` (a declared or a framework code); narrows `error.data`. */
+  isError<C extends (keyof FilesV1Errors & string) | FrameworkErrorCode>(error: unknown, code: C): error is AccordError<C, FilesV1ErrorData<C>>;
+}
+
+/** Client of files v1: Binary data: uploads as bytes, downloads as a stream of chunks. */
 export class FilesV1Client extends ServiceClient {
   constructor(transport: ClientTransport, options?: ClientOptions) {
     super(transport, {
@@ -17,35 +29,11 @@ export class FilesV1Client extends ServiceClient {
         download: { kind: 'stream', idempotent: false },
         upload: { kind: 'unary', idempotent: false },
       },
-      errors: {
-        download: ['NOT_FOUND'],
-        upload: ['TOO_LARGE'],
-      },
       bytes: {
         outputs: {
           download: [['chunk']],
         },
       },
     }, options);
-  }
-
-  /** Read a stored file as a stream of chunks */
-  download(input: FilesV1DownloadInput, options?: CallOptions): AsyncIterable<FilesV1DownloadOutput> {
-    return this.$stream('download', input, options) as AsyncIterable<FilesV1DownloadOutput>;
-  }
-
-  /** Store a file */
-  upload(input: FilesV1UploadInput, options?: CallOptions): Promise<FilesV1UploadOutput> {
-    return this.$unary('upload', input, options) as Promise<FilesV1UploadOutput>;
-  }
-
-  /** Subscribes to an event of files v1; returns the function that unsubscribes. */
-  on<E extends keyof FilesV1Events & string>(event: E, listener: (data: FilesV1Events[E]) => void): () => void {
-    return this.$on(event, listener as (data: unknown) => void);
-  }
-
-  /** Whether `error` is an AccordError with `code` (a declared or a framework code); narrows `error.data`. */
-  isError<C extends (keyof FilesV1Errors & string) | FrameworkErrorCode>(error: unknown, code: C): error is AccordError<C, FilesV1ErrorData<C>> {
-    return this.$isError(error, code);
   }
 }

@@ -8,6 +8,20 @@ import type { MathV1AddInput, MathV1AddOutput, MathV1DivideInput, MathV1DivideOu
 export type MathV1ErrorData<C extends string> = C extends keyof MathV1Errors ? MathV1Errors[C] : C extends 'INVALID_ARGUMENT' ? { issues: ValidationIssue[] } : unknown;
 
 /** Client of math v1: Arithmetic: the quickstart service, a CPU-heavy method for the pool, and a typed error. */
+export interface MathV1Client {
+  /** Add two numbers */
+  add(input: MathV1AddInput, options?: CallOptions): Promise<MathV1AddOutput>;
+  /** Divide a by b */
+  divide(input: MathV1DivideInput, options?: CallOptions): Promise<MathV1DivideOutput>;
+  /** The n-th Fibonacci number, computed the slow way (CPU-bound; runs in the pool) */
+  fib(input: MathV1FibInput, options?: CallOptions): Promise<MathV1FibOutput>;
+  /** Subscribes to an event of math v1; returns the function that unsubscribes. */
+  on<E extends keyof MathV1Events & string>(event: E, listener: (data: MathV1Events[E]) => void): () => void;
+  /** Whether `error` is an AccordError with `code` (a declared or a framework code); narrows `error.data`. */
+  isError<C extends (keyof MathV1Errors & string) | FrameworkErrorCode>(error: unknown, code: C): error is AccordError<C, MathV1ErrorData<C>>;
+}
+
+/** Client of math v1: Arithmetic: the quickstart service, a CPU-heavy method for the pool, and a typed error. */
 export class MathV1Client extends ServiceClient {
   constructor(transport: ClientTransport, options?: ClientOptions) {
     super(transport, {
@@ -18,36 +32,6 @@ export class MathV1Client extends ServiceClient {
         divide: { kind: 'unary', idempotent: true },
         fib: { kind: 'unary', idempotent: true },
       },
-      errors: {
-        add: [],
-        divide: ['DIVISION_BY_ZERO'],
-        fib: [],
-      },
     }, options);
-  }
-
-  /** Add two numbers */
-  add(input: MathV1AddInput, options?: CallOptions): Promise<MathV1AddOutput> {
-    return this.$unary('add', input, options) as Promise<MathV1AddOutput>;
-  }
-
-  /** Divide a by b */
-  divide(input: MathV1DivideInput, options?: CallOptions): Promise<MathV1DivideOutput> {
-    return this.$unary('divide', input, options) as Promise<MathV1DivideOutput>;
-  }
-
-  /** The n-th Fibonacci number, computed the slow way (CPU-bound; runs in the pool) */
-  fib(input: MathV1FibInput, options?: CallOptions): Promise<MathV1FibOutput> {
-    return this.$unary('fib', input, options) as Promise<MathV1FibOutput>;
-  }
-
-  /** Subscribes to an event of math v1; returns the function that unsubscribes. */
-  on<E extends keyof MathV1Events & string>(event: E, listener: (data: MathV1Events[E]) => void): () => void {
-    return this.$on(event, listener as (data: unknown) => void);
-  }
-
-  /** Whether `error` is an AccordError with `code` (a declared or a framework code); narrows `error.data`. */
-  isError<C extends (keyof MathV1Errors & string) | FrameworkErrorCode>(error: unknown, code: C): error is AccordError<C, MathV1ErrorData<C>> {
-    return this.$isError(error, code);
   }
 }

@@ -8,6 +8,18 @@ import type { TickerV1Errors, TickerV1Events, TickerV1PublishInput, TickerV1Publ
 export type TickerV1ErrorData<C extends string> = C extends keyof TickerV1Errors ? TickerV1Errors[C] : C extends 'INVALID_ARGUMENT' ? { issues: ValidationIssue[] } : unknown;
 
 /** Client of ticker v1: Market prices: a server stream of typed ticks, and an event when a price crosses a threshold. */
+export interface TickerV1Client {
+  /** Publish a price; emits `alert` when it crosses the threshold */
+  publish(input: TickerV1PublishInput, options?: CallOptions): Promise<TickerV1PublishOutput>;
+  /** Stream price ticks for a symbol */
+  watch(input: TickerV1WatchInput, options?: CallOptions): AsyncIterable<TickerV1WatchOutput>;
+  /** Subscribes to an event of ticker v1; returns the function that unsubscribes. */
+  on<E extends keyof TickerV1Events & string>(event: E, listener: (data: TickerV1Events[E]) => void): () => void;
+  /** Whether `error` is an AccordError with `code` (a declared or a framework code); narrows `error.data`. */
+  isError<C extends (keyof TickerV1Errors & string) | FrameworkErrorCode>(error: unknown, code: C): error is AccordError<C, TickerV1ErrorData<C>>;
+}
+
+/** Client of ticker v1: Market prices: a server stream of typed ticks, and an event when a price crosses a threshold. */
 export class TickerV1Client extends ServiceClient {
   constructor(transport: ClientTransport, options?: ClientOptions) {
     super(transport, {
@@ -17,30 +29,6 @@ export class TickerV1Client extends ServiceClient {
         publish: { kind: 'unary', idempotent: false },
         watch: { kind: 'stream', idempotent: false },
       },
-      errors: {
-        publish: [],
-        watch: [],
-      },
     }, options);
-  }
-
-  /** Publish a price; emits `alert` when it crosses the threshold */
-  publish(input: TickerV1PublishInput, options?: CallOptions): Promise<TickerV1PublishOutput> {
-    return this.$unary('publish', input, options) as Promise<TickerV1PublishOutput>;
-  }
-
-  /** Stream price ticks for a symbol */
-  watch(input: TickerV1WatchInput, options?: CallOptions): AsyncIterable<TickerV1WatchOutput> {
-    return this.$stream('watch', input, options) as AsyncIterable<TickerV1WatchOutput>;
-  }
-
-  /** Subscribes to an event of ticker v1; returns the function that unsubscribes. */
-  on<E extends keyof TickerV1Events & string>(event: E, listener: (data: TickerV1Events[E]) => void): () => void {
-    return this.$on(event, listener as (data: unknown) => void);
-  }
-
-  /** Whether `error` is an AccordError with `code` (a declared or a framework code); narrows `error.data`. */
-  isError<C extends (keyof TickerV1Errors & string) | FrameworkErrorCode>(error: unknown, code: C): error is AccordError<C, TickerV1ErrorData<C>> {
-    return this.$isError(error, code);
   }
 }

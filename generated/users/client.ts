@@ -8,6 +8,26 @@ import type { UsersV1CreateInput, UsersV1CreateOutput, UsersV1Errors, UsersV1Eve
 export type UsersV1ErrorData<C extends string> = C extends keyof UsersV1Errors ? UsersV1Errors[C] : C extends 'INVALID_ARGUMENT' ? { issues: ValidationIssue[] } : unknown;
 
 /** Client of users v1: User accounts (version 1: a single name field). */
+export interface UsersV1Client {
+  /**
+   * Create a user
+   *
+   * Deprecated: use users v2, which splits the name.
+   *
+   * @deprecated
+   */
+  create(input: UsersV1CreateInput, options?: CallOptions): Promise<UsersV1CreateOutput>;
+  /** Get a user by id */
+  get(input: UsersV1GetInput, options?: CallOptions): Promise<UsersV1GetOutput>;
+  /** List users, a page at a time */
+  list(input?: UsersV1ListInput, options?: CallOptions): Promise<UsersV1ListOutput>;
+  /** Subscribes to an event of users v1; returns the function that unsubscribes. */
+  on<E extends keyof UsersV1Events & string>(event: E, listener: (data: UsersV1Events[E]) => void): () => void;
+  /** Whether `error` is an AccordError with `code` (a declared or a framework code); narrows `error.data`. */
+  isError<C extends (keyof UsersV1Errors & string) | FrameworkErrorCode>(error: unknown, code: C): error is AccordError<C, UsersV1ErrorData<C>>;
+}
+
+/** Client of users v1: User accounts (version 1: a single name field). */
 export class UsersV1Client extends ServiceClient {
   constructor(transport: ClientTransport, options?: ClientOptions) {
     super(transport, {
@@ -18,48 +38,30 @@ export class UsersV1Client extends ServiceClient {
         get: { kind: 'unary', idempotent: true },
         list: { kind: 'unary', idempotent: true },
       },
-      errors: {
-        create: ['ALREADY_EXISTS'],
-        get: ['NOT_FOUND'],
-        list: [],
-      },
     }, options);
-  }
-
-  /**
-   * Create a user
-   *
-   * Deprecated: use users v2, which splits the name.
-   *
-   * @deprecated
-   */
-  create(input: UsersV1CreateInput, options?: CallOptions): Promise<UsersV1CreateOutput> {
-    return this.$unary('create', input, options) as Promise<UsersV1CreateOutput>;
-  }
-
-  /** Get a user by id */
-  get(input: UsersV1GetInput, options?: CallOptions): Promise<UsersV1GetOutput> {
-    return this.$unary('get', input, options) as Promise<UsersV1GetOutput>;
-  }
-
-  /** List users, a page at a time */
-  list(input: UsersV1ListInput = {}, options?: CallOptions): Promise<UsersV1ListOutput> {
-    return this.$unary('list', input, options) as Promise<UsersV1ListOutput>;
-  }
-
-  /** Subscribes to an event of users v1; returns the function that unsubscribes. */
-  on<E extends keyof UsersV1Events & string>(event: E, listener: (data: UsersV1Events[E]) => void): () => void {
-    return this.$on(event, listener as (data: unknown) => void);
-  }
-
-  /** Whether `error` is an AccordError with `code` (a declared or a framework code); narrows `error.data`. */
-  isError<C extends (keyof UsersV1Errors & string) | FrameworkErrorCode>(error: unknown, code: C): error is AccordError<C, UsersV1ErrorData<C>> {
-    return this.$isError(error, code);
   }
 }
 
 /** The `data` an error with code C carries when users v2 sends it. */
 export type UsersV2ErrorData<C extends string> = C extends keyof UsersV2Errors ? UsersV2Errors[C] : C extends 'INVALID_ARGUMENT' ? { issues: ValidationIssue[] } : unknown;
+
+/** Client of users v2: User accounts (version 2: given and family names, timestamps, updates and deletes). */
+export interface UsersV2Client {
+  /** Create a user */
+  create(input: UsersV2CreateInput, options?: CallOptions): Promise<UsersV2CreateOutput>;
+  /** Get a user by id */
+  get(input: UsersV2GetInput, options?: CallOptions): Promise<UsersV2GetOutput>;
+  /** List users, a page at a time, optionally filtered by name */
+  list(input?: UsersV2ListInput, options?: CallOptions): Promise<UsersV2ListOutput>;
+  /** Delete a user */
+  remove(input: UsersV2RemoveInput, options?: CallOptions): Promise<UsersV2RemoveOutput>;
+  /** Change some fields of a user */
+  update(input: UsersV2UpdateInput, options?: CallOptions): Promise<UsersV2UpdateOutput>;
+  /** Subscribes to an event of users v2; returns the function that unsubscribes. */
+  on<E extends keyof UsersV2Events & string>(event: E, listener: (data: UsersV2Events[E]) => void): () => void;
+  /** Whether `error` is an AccordError with `code` (a declared or a framework code); narrows `error.data`. */
+  isError<C extends (keyof UsersV2Errors & string) | FrameworkErrorCode>(error: unknown, code: C): error is AccordError<C, UsersV2ErrorData<C>>;
+}
 
 /** Client of users v2: User accounts (version 2: given and family names, timestamps, updates and deletes). */
 export class UsersV2Client extends ServiceClient {
@@ -74,48 +76,6 @@ export class UsersV2Client extends ServiceClient {
         remove: { kind: 'unary', idempotent: true },
         update: { kind: 'unary', idempotent: false },
       },
-      errors: {
-        create: ['ALREADY_EXISTS'],
-        get: ['NOT_FOUND'],
-        list: [],
-        remove: ['NOT_FOUND'],
-        update: ['ALREADY_EXISTS', 'NOT_FOUND'],
-      },
     }, options);
-  }
-
-  /** Create a user */
-  create(input: UsersV2CreateInput, options?: CallOptions): Promise<UsersV2CreateOutput> {
-    return this.$unary('create', input, options) as Promise<UsersV2CreateOutput>;
-  }
-
-  /** Get a user by id */
-  get(input: UsersV2GetInput, options?: CallOptions): Promise<UsersV2GetOutput> {
-    return this.$unary('get', input, options) as Promise<UsersV2GetOutput>;
-  }
-
-  /** List users, a page at a time, optionally filtered by name */
-  list(input: UsersV2ListInput = {}, options?: CallOptions): Promise<UsersV2ListOutput> {
-    return this.$unary('list', input, options) as Promise<UsersV2ListOutput>;
-  }
-
-  /** Delete a user */
-  remove(input: UsersV2RemoveInput, options?: CallOptions): Promise<UsersV2RemoveOutput> {
-    return this.$unary('remove', input, options) as Promise<UsersV2RemoveOutput>;
-  }
-
-  /** Change some fields of a user */
-  update(input: UsersV2UpdateInput, options?: CallOptions): Promise<UsersV2UpdateOutput> {
-    return this.$unary('update', input, options) as Promise<UsersV2UpdateOutput>;
-  }
-
-  /** Subscribes to an event of users v2; returns the function that unsubscribes. */
-  on<E extends keyof UsersV2Events & string>(event: E, listener: (data: UsersV2Events[E]) => void): () => void {
-    return this.$on(event, listener as (data: unknown) => void);
-  }
-
-  /** Whether `error` is an AccordError with `code` (a declared or a framework code); narrows `error.data`. */
-  isError<C extends (keyof UsersV2Errors & string) | FrameworkErrorCode>(error: unknown, code: C): error is AccordError<C, UsersV2ErrorData<C>> {
-    return this.$isError(error, code);
   }
 }
