@@ -2,7 +2,8 @@
  * The files service. Both methods run in the worker pool, where every worker thread has its own
  * memory, so files live on disk: in ACCORD_FILES_DIR (default `<tmpdir>/accord-files`), named by
  * the sha256 of their content, so any worker can serve any upload and identical uploads share one
- * file. Uploads over ACCORD_FILES_MAX_BYTES (default 4 MiB) fail with the typed TOO_LARGE error.
+ * file. Uploads over ACCORD_FILES_MAX_BYTES (default 512 KiB: under the transports' 1 MiB message
+ * limits, so a caller can actually meet the typed TOO_LARGE error) fail with TOO_LARGE.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filesV1Errors, implementFilesV1 } from '../../generated/files/server.js';
 
-export const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_BYTES = 512 * 1024;
 
 /** Read at call time, so tests (and workers, which inherit the environment) can point it elsewhere. */
 export function filesDir(): string {
