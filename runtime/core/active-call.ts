@@ -67,6 +67,44 @@ export class ActiveCall implements Execution, HasDeadline {
     return this.#ended;
   }
 
+  /**
+   * The one promise of an async unary call: resolves with `finish(output)` once `work` settles, or
+   * rejects with `fail(reason)` as soon as the call aborts (deadline, cancel), whichever is first.
+   * guard() + then() + the transport's then() were three promises per call; this is one.
+   */
+  settle(
+    work: PromiseLike<unknown>,
+    finish: (call: ActiveCall, output: unknown) => unknown,
+    fail: (call: ActiveCall, error: unknown) => unknown,
+  ): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      let pending = true;
+      const failWith = (error: unknown) => {
+        if (!pending) return;
+        pending = false;
+        reject(fail(this, error));
+      };
+      if (this.scope.aborted) return failWith(this.scope.reason);
+      const stopWatching = this.scope.onAbort(failWith);
+      work.then(
+        (output) => {
+          if (!pending) return;
+          pending = false;
+          stopWatching();
+          try {
+            resolve(finish(this, output));
+          } catch (error) {
+            reject(error);
+          }
+        },
+        (error: unknown) => {
+          stopWatching();
+          failWith(error);
+        },
+      );
+    });
+  }
+
   done(): void {
     this.#ended = true;
     // A finished call no longer needs its handler; late work that watches the signal sees the abort.

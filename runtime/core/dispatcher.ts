@@ -154,8 +154,12 @@ export class Dispatcher {
     }
     if (!isPromiseLike(result)) return this.#finish(call, result);
     call.watchDeadline();
-    return call.guard(result).then((output) => this.#finish(call, output), (error: unknown) => Promise.reject(this.#fail(call, error)));
+    return call.settle(result, this.#finishOutput, this.#failCall);
   }
+
+  // Made once per dispatcher, not per call: ActiveCall.settle() takes them as plain functions.
+  readonly #finishOutput = (call: ActiveCall, output: unknown): unknown => this.#finish(call, output);
+  readonly #failCall = (call: ActiveCall, error: unknown): AccordError => this.#fail(call, error);
 
   /** Ends a call that produced output: checks it against the contract (which may still fail the call). */
   #finish(call: ActiveCall, output: unknown): unknown {
