@@ -3,7 +3,7 @@
  * file content. Pure: the same services give the same bytes; writing is output-tree.ts's job.
  */
 import { fileURLToPath } from 'node:url';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { ServiceContract } from '../runtime/contract/index.js';
 import { emitClientFile } from './emit-client.js';
 import { emitIndexFile } from './emit-index.js';
@@ -35,7 +35,9 @@ export function generate(services: LoadedService[], { outDir }: GenerateOptions)
   for (const [name, versions] of [...byName].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const contracts = versions.map((v) => v.contract);
     const source = [...new Set(versions.map((v) => displayPath(v.file)))].join(', ');
-    const header = tsHeader(source);
+    // Headers name the contract relative to the output's parent folder, not the working directory,
+    // so `gen --check` gives the same answer wherever it is run from.
+    const header = tsHeader([...new Set(versions.map((v) => projectPath(v.file, outDir)))].join(', '));
     const abs = (file: string): string => join(outDir, name, file);
     const where = (error: unknown): never => {
       throw new Error(`${source}: service '${name}': ${error instanceof Error ? error.message : String(error)}`);
@@ -63,7 +65,12 @@ export function generate(services: LoadedService[], { outDir }: GenerateOptions)
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** A path as messages and headers show it: relative to the working directory, `/`-separated. */
+/** A contract's path as generated headers show it: relative to the folder that holds the output folder. */
+function projectPath(file: string, outDir: string): string {
+  return relative(dirname(resolve(outDir)), file).split(sep).join('/');
+}
+
+/** A path as messages show it: relative to the working directory, `/`-separated. */
 export function displayPath(file: string): string {
   return relative(process.cwd(), file).split(sep).join('/');
 }

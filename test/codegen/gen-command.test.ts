@@ -20,8 +20,12 @@ const out = join(tmp, 'out');
 
 /** Runs `accord gen` with args; resolves with exit code and output (never rejects). */
 async function gen(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return genIn(ROOT, ...args);
+}
+
+async function genIn(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'codegen', 'cli.ts'), 'gen', ...args], { cwd: ROOT, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'codegen', 'cli.ts'), 'gen', ...args], { cwd, timeout: 60_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -45,6 +49,11 @@ beforeAll(() => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('gen', () => {
+  it('--check gives the same answer from any working directory', async () => {
+    const result = await genIn(tmp, '--check', '--contracts', join(ROOT, 'contracts'), '--out', join(ROOT, 'generated'));
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+  });
+
   it('is deterministic: two generations give identical bytes', async () => {
     const services = await loadContracts(join(ROOT, 'contracts'));
     const first = generate(services, { outDir: join(ROOT, 'generated') });
