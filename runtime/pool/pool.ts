@@ -29,7 +29,7 @@ import { spawnWorker } from './spawn.js';
 import { CallQueue } from './call-queue.js';
 import { cancelServed, serveStream, serveUnary } from './serve-hooks.js';
 import { Generation, PoolCall, Slot, type SlotState } from './slot.js';
-import { StreamInbox } from './stream-link.js';
+import { StreamInbox } from '../core/stream-inbox.js';
 import { clearTaskScheduler, setTaskScheduler } from './tasks.js';
 import { transfersOf } from './transfer.js';
 

@@ -7,7 +7,8 @@ import type { Worker } from 'node:worker_threads';
 import type { ContextData, ContextHooks } from '../core/context.js';
 import { Outbox } from './outbox.js';
 import type { CallKind, ServiceInfo, TaskInfo } from './protocol.js';
-import type { StreamInbox, StreamPump } from './stream-link.js';
+import type { StreamInbox } from '../core/stream-inbox.js';
+import type { StreamPump } from './stream-link.js';
 
 /** One call (or task run) from submission until the worker confirms it is over. */
 export class PoolCall {

@@ -19,7 +19,8 @@ import {
   cloneable, cloneableLogFields, deserializeError, KIND, serializeError, TO_POOL, TO_WORKER, TO_WORKER_ARITY,
   type HookCall, type LogLevel, type ParentContext, type SerializedError, type ServiceInfo, type TaskInfo, type WorkerConfig,
 } from './protocol.js';
-import { StreamInbox, StreamPump } from './stream-link.js';
+import { StreamInbox } from '../core/stream-inbox.js';
+import { StreamPump } from './stream-link.js';
 import { setTaskScheduler, taskSetsOf, type TaskDefinition, type TaskSet } from './tasks.js';
 import { transfersOf } from './transfer.js';
 

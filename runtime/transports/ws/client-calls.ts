@@ -6,7 +6,7 @@
  */
 import { timeoutFromDeadline } from '../../core/envelope.js';
 import { AccordError } from '../../core/errors.js';
-import { CreditGrant } from '../../core/flow-control.js';
+import { StreamInbox } from '../../core/stream-inbox.js';
 import type { OutgoingCall } from '../../client/transport.js';
 import type { PendingCall, Session } from './client-session.js';
 import type { CallFrame, ServerFrame } from './protocol.js';
@@ -142,44 +142,32 @@ export class UnaryCall extends CallBase {
 }
 
 export class StreamCall extends CallBase implements AsyncIterator<unknown> {
-  readonly #grant: CreditGrant;
+  /** Items as they arrive, granting the server credit as the consumer takes them (core/stream-inbox.ts). */
+  readonly #inbox: StreamInbox;
   #started = false;
-  #queue: unknown[] = [];
-  #ended = false;
-  #error: AccordError | undefined;
-  /** Pending next() calls, oldest first (callers may call next() again before one settles). */
-  #waiters: Array<{ resolve: (r: IteratorResult<unknown>) => void; reject: (e: unknown) => void }> = [];
 
   constructor(host: CallHost, id: number, call: OutgoingCall, window: number) {
     super(host, id, call);
-    this.#grant = new CreditGrant(window);
+    this.#inbox = new StreamInbox(
+      window,
+      (credit) => {
+        if (!this.finished) this.session?.trySend({ type: 'credit', id: this.id, credit });
+      },
+      () => this.abandon(undefined),
+    );
   }
 
   next(): Promise<IteratorResult<unknown>> {
     if (!this.#started) {
       this.#started = true;
-      if (this.arm()) this.send(true, this.#grant.window);
+      if (this.arm()) this.send(true, this.#inbox.window);
     }
-    if (this.#queue.length > 0) return Promise.resolve(this.#take(this.#queue.shift()));
-    if (this.#error) {
-      const error = this.#error;
-      this.#error = undefined;
-      this.#ended = true;
-      return Promise.reject(error);
-    }
-    if (this.#ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => {
-      this.#waiters.push({ resolve, reject });
-    });
+    return this.#inbox.next();
   }
 
   /** Breaking out of `for await` lands here: cancel the server's generator. */
   return(): Promise<IteratorResult<unknown>> {
-    this.#queue = [];
-    this.#ended = true;
-    this.abandon(undefined);
-    this.#wakeDone();
-    return Promise.resolve({ value: undefined, done: true });
+    return this.#inbox.return();
   }
 
   throw(error?: unknown): Promise<IteratorResult<unknown>> {
@@ -190,19 +178,12 @@ export class StreamCall extends CallBase implements AsyncIterator<unknown> {
   deliver(frame: ServerFrame): void {
     if (this.finished) return;
     switch (frame.type) {
-      case 'item': {
-        const waiter = this.#waiters.shift();
-        if (waiter) {
-          waiter.resolve(this.#take(frame.output));
-        } else {
-          this.#queue.push(frame.output);
-        }
+      case 'item':
+        this.#inbox.push(frame.output);
         return;
-      }
       case 'end':
         this.finish();
-        this.#ended = true;
-        this.#wakeDone();
+        this.#inbox.end();
         return;
       case 'error':
         this.fail(AccordError.fromWire(frame.error));
@@ -215,26 +196,6 @@ export class StreamCall extends CallBase implements AsyncIterator<unknown> {
   fail(error: AccordError): void {
     if (this.finished) return;
     this.finish();
-    const waiter = this.#waiters.shift();
-    if (waiter) {
-      this.#ended = true;
-      waiter.reject(error);
-      this.#wakeDone();
-    } else {
-      this.#error = error;
-    }
-  }
-
-  /** Hands an item to the consumer and grants the server more credit when half the window is used. */
-  #take(value: unknown): IteratorResult<unknown> {
-    const credit = this.#grant.consumed();
-    if (credit > 0 && !this.finished) this.session?.trySend({ type: 'credit', id: this.id, credit });
-    return { value, done: false };
-  }
-
-  #wakeDone(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const waiter of waiters) waiter.resolve({ value: undefined, done: true });
+    this.#inbox.end(error);
   }
 }
