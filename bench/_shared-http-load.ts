@@ -3,11 +3,11 @@
  * generator does not steal the server's event loop), alternating rounds between targets so drift
  * on a shared machine hits them alike, and the mean of each target's rounds.
  */
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import Fastify from 'fastify';
 import { z } from 'zod';
+import { childOutput } from './_child-output.js';
 import { alternateRounds } from './_shared-rounds.js';
 
 export interface HttpLoadOptions {
@@ -31,26 +31,16 @@ const require = createRequire(import.meta.url);
 const autocannonBin = join(dirname(require.resolve('autocannon/package.json')), 'autocannon.js');
 
 /** Runs autocannon in a child process against `url` for `seconds` and returns its summary. */
-export function autocannon(url: string, seconds: number, options: HttpLoadOptions): Promise<HttpLoadResult> {
+export async function autocannon(url: string, seconds: number, options: HttpLoadOptions): Promise<HttpLoadResult> {
   const cpuBefore = process.cpuUsage();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [
-      autocannonBin, '--json', '-c', String(options.connections), '-p', String(options.pipelining), '-d', String(seconds),
-      '-m', 'POST', '-H', 'content-type=application/json', '-b', options.body, url,
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err}`));
-      const r = JSON.parse(out);
-      const cpu = process.cpuUsage(cpuBefore);
-      const cpuUs = (cpu.user + cpu.system) / Math.max(1, r.requests.total);
-      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx, cpuUs });
-    });
-  });
+  const out = await childOutput([
+    autocannonBin, '--json', '-c', String(options.connections), '-p', String(options.pipelining), '-d', String(seconds),
+    '-m', 'POST', '-H', 'content-type=application/json', '-b', options.body, url,
+  ], 'autocannon');
+  const r = JSON.parse(out);
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuUs = (cpu.user + cpu.system) / Math.max(1, r.requests.total);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx, cpuUs };
 }
 
 /** Warms every target up, then runs `rounds` alternating rounds; returns the results per target name. */

@@ -9,12 +9,12 @@
  * Environment: BENCH_SECONDS (per measured round, default 5), BENCH_ROUNDS (alternations, default 3),
  * BENCH_INFLIGHT (default 256), BENCH_CODEC (Accord's codec: json (default) or msgpack).
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { mathService } from '../examples/handlers/math.js';
 import { Dispatcher } from '../runtime/core/index.js';
 import { wsTransport } from '../runtime/transports/ws/index.js';
+import { childOutput } from './_child-output.js';
 import { alternateRounds, meanOf } from './_shared-rounds.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -29,20 +29,10 @@ type Result = {
   p99: number;
 };
 
-function load(mode: 'raw' | 'accord', url: string): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', loader, mode, url, String(seconds), String(inflight), codec], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`load generator exited ${code}: ${err}`));
-      const r = JSON.parse(out.trim().split('\n').pop()!) as { calls: number; seconds: number; p50: number; p99: number };
-      resolve({ rate: r.calls / r.seconds, p50: r.p50, p99: r.p99 });
-    });
-  });
+async function load(mode: 'raw' | 'accord', url: string): Promise<Result> {
+  const out = await childOutput(['--import', 'tsx', loader, mode, url, String(seconds), String(inflight), codec], 'load generator');
+  const r = JSON.parse(out.trim().split('\n').pop()!) as { calls: number; seconds: number; p50: number; p99: number };
+  return { rate: r.calls / r.seconds, p50: r.p50, p99: r.p99 };
 }
 
 // The baseline: a bare ws server, one JSON message per call each way.
