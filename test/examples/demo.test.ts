@@ -21,7 +21,8 @@ describe('npm run demo', () => {
     const demo = start(['examples/demo.ts']);
     const urls = await waitForUrls(demo);
     expect(demo.stdout()).toContain(`${urls.http}/docs`);
-    expect(demo.stdout()).toContain('demo-admin');
+    // The help text with the demo credentials follows the URLs line; it may arrive a moment later.
+    await expect.poll(() => demo.stdout(), { timeout: 5_000 }).toContain('demo-admin');
 
     const add = await fetch(`${urls.http}/rpc/math/add`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":2,"b":3}' });
     expect(await add.text()).toBe('{"sum":5}');
