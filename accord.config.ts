@@ -6,7 +6,7 @@
  * DEMO ONLY: the authenticate hook below accepts fixed, public tokens. A real deployment verifies
  * tokens with its identity provider (JWT signature, expiry, audience) and keys against a store.
  */
-import { defineConfig } from './runtime/server/index.js';
+import { defineConfig } from 'accord-rpc/server';
 
 /** Demo credentials, printed by `npm run demo`. Never use fixed tokens in production. */
 export const DEMO_CREDENTIALS = {

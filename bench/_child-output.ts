@@ -1,9 +1,9 @@
-/** Runs a load generator in its own process (so it never steals the server's event loop) and returns its stdout. */
+/** Runs a load generator in its own process (so it never steals the server's event loop; `accord-rpc` resolves to its sources) and returns its stdout. */
 import { spawn } from 'node:child_process';
 
 export function childOutput(args: string[], what: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=accord-source', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));

@@ -3,8 +3,8 @@
  * (the example contract runs add inline). Not a benchmark itself (the name starts with `_`).
  */
 import { z } from 'zod';
-import { service, unary } from '../runtime/contract/index.js';
-import { bindService } from '../runtime/core/index.js';
+import { service, unary } from 'accord-rpc/contract';
+import { bindService } from 'accord-rpc/core';
 
 export const pooledMath = service({
   name: 'math',

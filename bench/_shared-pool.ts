@@ -1,10 +1,10 @@
 /** Shared by the pool benchmarks: a minimal Execution for driving an Executor directly, and load loops. */
-import type { ServiceContract } from '../runtime/contract/index.js';
-import { CallScope } from '../runtime/core/call-scope.js';
-import type { ContextData, ContextHooks } from '../runtime/core/context.js';
-import { AccordError } from '../runtime/core/errors.js';
-import { silentLogger } from '../runtime/core/logger.js';
-import type { Execution } from '../runtime/core/executor.js';
+import type { ServiceContract } from 'accord-rpc/contract';
+import { CallScope } from 'accord-rpc/core';
+import type { ContextData, ContextHooks } from 'accord-rpc/core';
+import { AccordError } from 'accord-rpc/core';
+import { silentLogger } from 'accord-rpc/core';
+import type { Execution } from 'accord-rpc/core';
 
 /** What the dispatcher hands an executor, minus the dispatcher: for measuring the pool alone. */
 export function execution(service: ServiceContract, method: string, input: unknown): Execution {

@@ -6,7 +6,7 @@
  */
 import { WebSocket } from 'ws';
 import { MathV1Client } from '../generated/math/client.js';
-import { wsClient } from '../runtime/transports/ws/index.js';
+import { wsClient } from 'accord-rpc/ws';
 
 const [mode, url, secondsArg, inflightArg, codecArg] = process.argv.slice(2);
 const seconds = Number(secondsArg);

@@ -8,9 +8,9 @@
  * BENCH_CONNECTIONS (default 64), BENCH_PIPELINING (default 4).
  */
 import { fileURLToPath } from 'node:url';
-import { Dispatcher } from '../runtime/core/index.js';
-import { createPool } from '../runtime/pool/index.js';
-import { httpTransport } from '../runtime/transports/http/index.js';
+import { Dispatcher } from 'accord-rpc/core';
+import { createPool } from 'accord-rpc/pool';
+import { httpTransport } from 'accord-rpc/http';
 import { pooledMathService } from './_pool-handlers.js';
 import { alternateLoad, formatHttp, startFastifyZodAdd } from './_shared-http-load.js';
 import { meanOf } from './_shared-rounds.js';

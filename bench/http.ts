@@ -11,8 +11,8 @@
  * sensitive than req/s to other load on a shared machine (the servers share this process; the load
  * generator does not).
  */
-import { Dispatcher } from '../runtime/core/index.js';
-import { httpTransport } from '../runtime/transports/http/index.js';
+import { Dispatcher } from 'accord-rpc/core';
+import { httpTransport } from 'accord-rpc/http';
 import { mathService } from '../examples/handlers/math.js';
 import { alternateLoad, formatHttp, startFastifyZodAdd } from './_shared-http-load.js';
 import { meanOf } from './_shared-rounds.js';

@@ -8,7 +8,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { createPool, type PoolHandle } from '../runtime/pool/index.js';
+import { createPool, type PoolHandle } from 'accord-rpc/pool';
 import { closedLoop, execution, formatLoad, noHooks, type LoadResult } from './_shared-pool.js';
 import { pooledMath } from './_pool-handlers.js';
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { Packr } from 'msgpackr';
 import Tinypool from 'tinypool';
-import { createPool } from '../runtime/pool/index.js';
+import { createPool } from 'accord-rpc/pool';
 import { closedLoop, execution, formatLoad, noHooks, type LoadResult } from './_shared-pool.js';
 import { pooledMath } from './_pool-handlers.js';
 

@@ -41,7 +41,7 @@ function writeAccordContracts(dir: string): void {
     });
     writeFileSync(join(dir, `${svc(s)}.ts`), [
       `import { z } from 'zod';`,
-      `import { service, unary } from '../../../runtime/contract/index.js';`,
+      `import { service, unary } from 'accord-rpc/contract';`,
       `export const ${svc(s)} = service({ name: '${svc(s)}', version: 1, methods: {`,
       ...methods,
       `} });`,
@@ -65,7 +65,7 @@ const sampleInput = (_s: number, m: number): string => `{ id: 'x', name${m}: 'n'
 function writeAccordUsage(file: string): void {
   writeFileSync(file, [
     `import { createClients } from './generated/index.js';`,
-    `import type { ClientTransport } from '../../runtime/client/index.js';`,
+    `import type { ClientTransport } from 'accord-rpc/client';`,
     `declare const transport: ClientTransport;`,
     `const clients = createClients(transport);`,
     `export async function use(): Promise<number> {`,

@@ -12,8 +12,8 @@
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { mathService } from '../examples/handlers/math.js';
-import { Dispatcher } from '../runtime/core/index.js';
-import { wsTransport } from '../runtime/transports/ws/index.js';
+import { Dispatcher } from 'accord-rpc/core';
+import { wsTransport } from 'accord-rpc/ws';
 import { childOutput } from './_child-output.js';
 import { alternateRounds, meanOf } from './_shared-rounds.js';
 

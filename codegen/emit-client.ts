@@ -7,7 +7,6 @@ import { StructureKind, type Project, type StatementStructures } from 'ts-morph'
 import { bytesPaths, objectShape } from '../runtime/contract/index.js';
 import type { MethodContract, ServiceContract } from '../runtime/contract/index.js';
 import { clientClassName, errorDataTypeName, errorsTypeName, eventsTypeName, methodTypeNames } from './naming.js';
-import { importSpecifier } from './module-paths.js';
 import { printModule } from './source-printer.js';
 import { docText, isOptionalOn } from './ts-type-emitter.js';
 
@@ -15,13 +14,13 @@ export interface ClientFileInput {
   project: Project;
   path: string;
   versions: ServiceContract[];
-  /** Absolute path of runtime/client/index.ts. */
+  /** The runtime client's module specifier (`accord-rpc/client`). */
   runtimeClient: string;
 }
 
 export function emitClientFile({ project, path, versions, runtimeClient }: ClientFileInput): string {
   const body: Array<string | StatementStructures> = [];
-  const runtime = importSpecifier(path, runtimeClient);
+  const runtime = runtimeClient;
   const imports: StatementStructures[] = [{ kind: StructureKind.ImportDeclaration, moduleSpecifier: runtime, namedImports: ['ServiceClient'] }];
   imports.push({
     kind: StructureKind.ImportDeclaration,

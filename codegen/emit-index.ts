@@ -21,7 +21,7 @@ export interface IndexFileInput {
 
 export function emitIndexFile({ project, path, services, files, runtimeClient }: IndexFileInput): string {
   const statements: StatementStructures[] = [];
-  statements.push({ kind: StructureKind.ImportDeclaration, moduleSpecifier: importSpecifier(path, runtimeClient), isTypeOnly: true, namedImports: ['ClientOptions', 'ClientTransport'] });
+  statements.push({ kind: StructureKind.ImportDeclaration, moduleSpecifier: runtimeClient, isTypeOnly: true, namedImports: ['ClientOptions', 'ClientTransport'] });
 
   const members: Array<{ key: string; className: string; shared?: string }> = [];
   for (const [name, versions] of services) {

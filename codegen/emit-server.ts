@@ -17,14 +17,14 @@ export interface ServerFileInput {
   /** Absolute path the file will have (for relative imports). */
   path: string;
   versions: LoadedService[];
-  /** Absolute path of runtime/core/index.ts. */
-  runtimeCore: string;
+  /** The server runtime's module specifier (`accord-rpc/server`). */
+  runtimeServer: string;
 }
 
-export function emitServerFile({ project, path, versions, runtimeCore }: ServerFileInput): string {
+export function emitServerFile({ project, path, versions, runtimeServer }: ServerFileInput): string {
   const imports: StatementStructures[] = [];
   const body: Array<string | StatementStructures> = [];
-  const core = importSpecifier(path, runtimeCore);
+  const core = runtimeServer;
   imports.push({ kind: StructureKind.ImportDeclaration, moduleSpecifier: core, namedImports: ['AccordError', 'bindService'] });
   imports.push({ kind: StructureKind.ImportDeclaration, moduleSpecifier: core, isTypeOnly: true, namedImports: ['BoundService', 'HandlerContext'] });
 

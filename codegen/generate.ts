@@ -2,7 +2,6 @@
  * Everything gen writes, as a map from path (relative to the output directory, `/`-separated) to
  * file content. Pure: the same services give the same bytes; writing is output-tree.ts's job.
  */
-import { fileURLToPath } from 'node:url';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { ServiceContract } from '../runtime/contract/index.js';
 import { emitClientFile } from './emit-client.js';
@@ -16,11 +15,10 @@ import { buildManifest } from './manifest.js';
 import { buildOpenApi } from './openapi.js';
 import { stringifyJson } from './canonical-json.js';
 import { createPrinterProject } from './source-printer.js';
-
-const RUNTIME = resolve(fileURLToPath(new URL('../runtime/', import.meta.url)));
+import { packageEntry } from './module-paths.js';
 
 export interface GenerateOptions {
-  /** Absolute output directory (generated files import contracts and runtime relative to it). */
+  /** Absolute output directory (generated files import contracts relative to it, the runtime by package name). */
   outDir: string;
 }
 
@@ -30,7 +28,7 @@ export function generate(services: LoadedService[], { outDir }: GenerateOptions)
   const byName = new Map<string, LoadedService[]>();
   for (const s of services) byName.set(s.contract.name, [...(byName.get(s.contract.name) ?? []), s]);
 
-  const runtimeClient = join(RUNTIME, 'client', 'index.ts');
+  const runtimeClient = packageEntry('client');
   const indexFiles = new Map<string, { client: string; types: string; typeNames: string[] }>();
   for (const [name, versions] of [...byName].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const contracts = versions.map((v) => v.contract);
@@ -50,7 +48,7 @@ export function generate(services: LoadedService[], { outDir }: GenerateOptions)
       where(error);
     }
     out.set(`${name}/types.ts`, `${header}\n\n${types!.text}`);
-    out.set(`${name}/server.ts`, `${header}\n${emitServerFile({ project, path: abs('server.ts'), versions, runtimeCore: join(RUNTIME, 'core', 'index.ts') })}`);
+    out.set(`${name}/server.ts`, `${header}\n${emitServerFile({ project, path: abs('server.ts'), versions, runtimeServer: packageEntry('server') })}`);
     out.set(`${name}/client.ts`, `${header}\n${emitClientFile({ project, path: abs('client.ts'), versions: contracts, runtimeClient })}`);
     indexFiles.set(name, { client: abs('client.ts'), types: abs('types.ts'), typeNames: types!.exportedNames });
   }

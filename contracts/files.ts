@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bytes, service, stream, unary } from '../runtime/contract/index.js';
+import { bytes, service, stream, unary } from 'accord-rpc/contract';
 
 export const files = service({
   name: 'files',

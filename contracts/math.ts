@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { service, unary } from '../runtime/contract/index.js';
+import { service, unary } from 'accord-rpc/contract';
 
 export const math = service({
   name: 'math',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { event, service, stream, unary } from '../runtime/contract/index.js';
+import { event, service, stream, unary } from 'accord-rpc/contract';
 
 const Tick = z
   .object({

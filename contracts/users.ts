@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { event, service, unary } from '../runtime/contract/index.js';
+import { event, service, unary } from 'accord-rpc/contract';
 
 const securitySchemes = {
   bearer: { type: 'bearer', format: 'opaque token', description: 'A token from your identity provider' },

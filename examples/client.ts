@@ -15,10 +15,10 @@ import { math } from '../contracts/math.js';
 import { ticker } from '../contracts/ticker.js';
 import { usersV1, usersV2 } from '../contracts/users.js';
 import { createClients } from '../generated/index.js';
-import type { ClientTransport } from '../runtime/client/index.js';
-import { AccordError } from '../runtime/core/errors.js';
-import { httpClient } from '../runtime/transports/http/index.js';
-import { wsClient } from '../runtime/transports/ws/index.js';
+import type { ClientTransport } from 'accord-rpc/client';
+import { AccordError } from 'accord-rpc/core';
+import { httpClient } from 'accord-rpc/http';
+import { wsClient } from 'accord-rpc/ws';
 
 /** Demo credentials accepted by accord.config.ts (demo only). */
 const ADMIN = { authorization: 'Bearer demo-admin' };

@@ -7,7 +7,7 @@
  *                                 examples/client.ts against it, stops, and exits 0 or 1.
  */
 import { fileURLToPath } from 'node:url';
-import { serve, stopOnSignals } from '../runtime/server/serve-command.js';
+import { serve, stopOnSignals } from 'accord-rpc/server';
 import { runExampleClient } from './client.js';
 
 const configFile = fileURLToPath(new URL('../accord.config.ts', import.meta.url));

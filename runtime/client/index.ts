@@ -2,5 +2,7 @@
 export { ServiceClient } from './service-client.js';
 export type { ClientOptions, MethodInfo, ServiceInfo } from './service-client.js';
 export type { CallOptions, ClientTransport, EventSubscription, OutgoingCall, RetryPolicy } from './transport.js';
+export { reviveBytes } from './bytes-revival.js';
+export type { BytesPath } from './bytes-revival.js';
 export { AccordError, isAccordError } from '../core/errors.js';
 export type { FrameworkErrorCode, ValidationIssue, WireError } from '../core/errors.js';

@@ -22,3 +22,6 @@ export { codecFor, encodeJson, jsonCodec, msgpackCodec } from './codecs.js';
 export type { Codec } from './codecs.js';
 export type { ServerTransport } from './transport.js';
 export { CallScope } from './call-scope.js';
+export { InFlight } from './in-flight.js';
+export { CreditGrant, CreditWindow } from './flow-control.js';
+export { StreamInbox } from './stream-inbox.js';

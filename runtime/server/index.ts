@@ -8,3 +8,9 @@ export type { LoadedConfig } from './load-config.js';
 export { TRANSPORT_NAMES } from './transports.js';
 export { healthOf } from '../core/health.js';
 export type { HealthReport, ServerState } from '../core/health.js';
+export { serve, stopOnSignals } from './serve-command.js';
+export type { ServeOptions } from './serve-command.js';
+export { banner, parseUrlsLine, publicUrls } from './banner.js';
+// What generated server stubs (generated/<service>/server.ts) and handler modules use.
+export { AccordError, bindService, isAccordError } from '../core/index.js';
+export type { BoundService, HandlerContext, Principal, Authenticate, Guard, Middleware, Logger } from '../core/index.js';

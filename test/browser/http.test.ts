@@ -5,7 +5,7 @@
  * error and cancels a call. Then /docs must render the API reference from local files only.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { build } from 'esbuild';
+import { bundleForBrowser } from '../support/browser-bundle.js';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttp, type Harness } from '../http/harness.js';
@@ -18,16 +18,8 @@ let browser: Browser;
 let html: string;
 
 beforeAll(async () => {
-  const bundle = await build({
-    entryPoints: ['test/browser/fixture/page.ts'],
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-  });
-  const code = bundle.outputFiles[0].text.replace(/<\/script/gi, '<\\/script');
+  const bundle = await bundleForBrowser('test/browser/fixture/page.ts', { format: 'iife' });
+  const code = bundle.text.replace(/<\/script/gi, '<\\/script');
   html = readFileSync('test/browser/fixture/index.html', 'utf8').replace('/*BUNDLE*/', () => code);
   h = await startHttp({ openapiFile: 'generated/openapi.json' });
   if (existsSync(CHROMIUM)) browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });

@@ -7,13 +7,13 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleForBrowser } from '../support/browser-bundle.js';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mathService } from '../../examples/handlers/math.js';
 import { createTickerService } from '../../examples/handlers/ticker.js';
-import { Dispatcher } from '../../runtime/core/index.js';
-import { wsTransport, type WsServerTransport } from '../../runtime/transports/ws/index.js';
+import { Dispatcher } from 'accord-rpc/core';
+import { wsTransport, type WsServerTransport } from 'accord-rpc/ws';
 
 const CHROMIUM = '/usr/bin/chromium';
 const entry = fileURLToPath(new URL('./ws-fixture/page.ts', import.meta.url));
@@ -28,9 +28,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('ws client in a browse
   let origin: string;
 
   beforeAll(async () => {
-    const result = await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, metafile: true, logLevel: 'silent' });
-    bundle = result.outputFiles[0]!.text;
-    inputs = Object.keys(result.metafile.inputs);
+    ({ text: bundle, inputs } = await bundleForBrowser(entry));
 
     http = createServer((req, res) => {
       if (req.url?.startsWith('/page.js')) return res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);

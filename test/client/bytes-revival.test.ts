@@ -1,9 +1,9 @@
 /** bytes() fields over JSON: generated clients find them by path and turn base64 back into Uint8Array. */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { bytes, bytesPaths } from '../../runtime/contract/index.js';
-import { reviveBytes } from '../../runtime/client/bytes-revival.js';
-import { jsonCodec } from '../../runtime/core/codecs.js';
+import { bytes, bytesPaths } from 'accord-rpc/contract';
+import { reviveBytes } from 'accord-rpc/client';
+import { jsonCodec } from 'accord-rpc/core';
 
 const schema = z.object({
   id: z.string(),

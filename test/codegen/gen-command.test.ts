@@ -25,7 +25,7 @@ async function gen(...args: string[]): Promise<{ code: number; stdout: string; s
 
 async function genIn(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'codegen', 'cli.ts'), 'gen', ...args], { cwd, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, ['--conditions=accord-source', '--import', 'tsx', join(ROOT, 'codegen', 'cli.ts'), 'gen', ...args], { cwd, timeout: 60_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -33,11 +33,11 @@ async function genIn(cwd: string, ...args: string[]): Promise<{ code: number; st
   }
 }
 
-/** A copy of the example contracts whose imports point back at the repository's runtime. */
+/** A copy of the example contracts (inside the repository, so `accord-rpc` resolves to it). */
 function copyContracts(): void {
   mkdirSync(contracts, { recursive: true });
   for (const name of ['files', 'math', 'ticker', 'users']) {
-    const source = readFileSync(join(ROOT, 'contracts', `${name}.ts`), 'utf8').replaceAll('../runtime/', '../../../runtime/');
+    const source = readFileSync(join(ROOT, 'contracts', `${name}.ts`), 'utf8');
     writeFileSync(join(contracts, `${name}.ts`), source);
   }
 }
@@ -101,7 +101,7 @@ describe('gen', () => {
     mkdirSync(bad, { recursive: true });
     writeFileSync(join(bad, 'broken.ts'), [
       `import { z } from 'zod';`,
-      `import { service, unary } from '../../../runtime/contract/index.js';`,
+      `import { service, unary } from 'accord-rpc/contract';`,
       `export const broken = service({ name: 'broken', version: 1, methods: {`,
       `  get: unary({ route: 'GET /broken/{id}', input: z.object({ key: z.string() }), output: z.object({}) }),`,
       `} });`,
@@ -118,7 +118,7 @@ describe('gen', () => {
     mkdirSync(watched, { recursive: true });
     writeFileSync(join(watched, 'math.ts'), readFileSync(join(contracts, 'math.ts'), 'utf8'));
     const watchOut = join(tmp, 'watch-out');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'codegen', 'cli.ts'), 'gen', '--watch', '--contracts', watched, '--out', watchOut], { cwd: ROOT });
+    const child = spawn(process.execPath, ['--conditions=accord-source', '--import', 'tsx', join(ROOT, 'codegen', 'cli.ts'), 'gen', '--watch', '--contracts', watched, '--out', watchOut], { cwd: ROOT });
     let output = '';
     const waitFor = (count: number) => new Promise<void>((resolveWait, reject) => {
       const timer = setTimeout(() => reject(new Error(`watch output so far:\n${output}`)), 30_000);

@@ -9,7 +9,7 @@ import { validate } from '@readme/openapi-parser';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildOpenApi, securitySchemes } from '../../codegen/openapi.js';
-import { service, unary } from '../../runtime/contract/index.js';
+import { service, unary } from 'accord-rpc/contract';
 import { z } from 'zod';
 import { ROOT, compile, formatErrors } from './compile.js';
 

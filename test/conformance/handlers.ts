@@ -8,7 +8,7 @@
  * - ticker `watch({ symbol: 'FAIL' })` fails with FAILED_PRECONDITION after two items.
  */
 import { createHash } from 'node:crypto';
-import { AccordError, type Authenticate, type BoundService } from '../../runtime/core/index.js';
+import { AccordError, type Authenticate, type BoundService } from 'accord-rpc/core';
 import { implementFilesV1, filesV1Errors } from '../../generated/files/server.js';
 import { implementMathV1, mathV1Errors } from '../../generated/math/server.js';
 import { implementTickerV1 } from '../../generated/ticker/server.js';

@@ -1,5 +1,5 @@
 /** The conformance suite over HTTP, JSON and MessagePack. */
-import { httpClient, httpTransport } from '../../runtime/transports/http/index.js';
+import { httpClient, httpTransport } from 'accord-rpc/http';
 import { conformanceSuite, type ConformanceFactory } from './suite.js';
 
 const overHttp = (codec: 'json' | 'msgpack'): ConformanceFactory => async (dispatcher) => {

@@ -20,8 +20,8 @@
  * JSON the generated client turns the base64 back into bytes (ServiceInfo.bytes).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClientTransport } from '../../runtime/client/index.js';
-import { AccordError, Dispatcher } from '../../runtime/core/index.js';
+import type { ClientTransport } from 'accord-rpc/client';
+import { AccordError, Dispatcher } from 'accord-rpc/core';
 import { createClients, type AccordClients } from '../../generated/index.js';
 import { authenticate, conformanceServices, createProbe, type Probe } from './handlers.js';
 

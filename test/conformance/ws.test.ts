@@ -1,5 +1,5 @@
 /** The conformance suite over WebSocket, JSON (text frames) and MessagePack (binary frames). */
-import { wsClient, wsTransport } from '../../runtime/transports/ws/index.js';
+import { wsClient, wsTransport } from 'accord-rpc/ws';
 import { conformanceSuite, type ConformanceFactory } from './suite.js';
 
 const overWs = (codec: 'json' | 'msgpack'): ConformanceFactory => async (dispatcher) => {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { ContractError, bytes, collectServices, event, service, stream, unary } from '../../runtime/contract/index.js';
+import { ContractError, bytes, collectServices, event, service, stream, unary } from 'accord-rpc/contract';
 
 const HERE = 'test/contract/definition-errors.test.ts';
 const ok = () => unary({ input: z.object({ id: z.string() }), output: z.object({ ok: z.boolean() }) });

@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { service, stream, unary, event } from '../../runtime/contract/index.js';
+import { service, stream, unary, event } from 'accord-rpc/contract';
 import {
   AccordError, bindService, CallScope, Dispatcher, nextCallId, type CallEnvelope, type HandlerContext, type Logger,
-} from '../../runtime/core/index.js';
+} from 'accord-rpc/core';
 
 const probe = service({
   name: 'probe',

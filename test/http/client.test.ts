@@ -1,7 +1,7 @@
 /** httpClient on its own: what it sends, and how it maps what comes back (a stub fetch, no server). */
 import { describe, expect, it } from 'vitest';
-import { AccordError } from '../../runtime/core/index.js';
-import { httpClient } from '../../runtime/transports/http/client.js';
+import { AccordError } from 'accord-rpc/core';
+import { httpClient } from 'accord-rpc/http/client';
 import { createClients } from '../../generated/index.js';
 
 type Seen = { url: string; init: RequestInit };
@@ -130,7 +130,7 @@ describe('httpClient streams from a broken server', () => {
   });
 
   it('a message that never ends is cut at the size limit instead of buffering without bound', async () => {
-    const { SseParser } = await import('../../runtime/transports/http/stream-format.js');
+    const { SseParser } = await import('accord-rpc/http');
     const parser = new SseParser(1_000);
     expect(parser.push(`event: item\ndata: ${'x'.repeat(500)}\n\n`)).toHaveLength(1);
     expect(() => parser.push(`event: item\ndata: ${'x'.repeat(2_000)}`)).toThrow(/over the limit/);

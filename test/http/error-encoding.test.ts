@@ -1,9 +1,9 @@
 /** Error data a handler supplies may not encode (a BigInt): the caller still gets an answer, and the server serves on. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { service, stream, unary } from '../../runtime/contract/index.js';
-import { AccordError, bindService, Dispatcher } from '../../runtime/core/index.js';
-import { httpTransport, type HttpTransport } from '../../runtime/transports/http/index.js';
+import { service, stream, unary } from 'accord-rpc/contract';
+import { AccordError, bindService, Dispatcher } from 'accord-rpc/core';
+import { httpTransport, type HttpTransport } from 'accord-rpc/http';
 import { call, json } from './harness.js';
 
 const odd = service({

@@ -1,6 +1,6 @@
 /** A real HTTP server on 127.0.0.1:0 serving the conformance handlers, for the HTTP tests. */
-import { Dispatcher } from '../../runtime/core/index.js';
-import { httpTransport, type HttpTransport, type HttpTransportOptions } from '../../runtime/transports/http/index.js';
+import { Dispatcher } from 'accord-rpc/core';
+import { httpTransport, type HttpTransport, type HttpTransportOptions } from 'accord-rpc/http';
 import { authenticate, conformanceServices, createProbe, type Probe } from '../conformance/handlers.js';
 
 export interface Harness {

@@ -1,7 +1,7 @@
 /** The status tables in the README and docs/http.md match FRAMEWORK_STATUS (fix with `npx tsx test/http/status-table.ts --write`). */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FRAMEWORK_STATUS } from '../../runtime/core/errors.js';
+import { FRAMEWORK_STATUS } from 'accord-rpc/core';
 import { DOCS, MEANING, renderStatusTable, tableInDoc } from './status-table.js';
 
 describe('the status tables in the docs', () => {

@@ -4,7 +4,7 @@
  * `npx tsx test/http/status-table.ts --write` rewrites the tables in place.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { FRAMEWORK_STATUS, type FrameworkErrorCode } from '../../runtime/core/errors.js';
+import { FRAMEWORK_STATUS, type FrameworkErrorCode } from 'accord-rpc/core';
 
 export const DOCS = ['README.md', 'docs/http.md'] as const;
 export const START = '<!-- status-table:start (generated from FRAMEWORK_STATUS by test/http/status-table.ts) -->';

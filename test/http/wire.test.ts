@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { Packr } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AccordError } from '../../runtime/core/index.js';
-import { httpClient } from '../../runtime/transports/http/index.js';
+import { AccordError } from 'accord-rpc/core';
+import { httpClient } from 'accord-rpc/http';
 import { call, json, startHttp, type Harness } from './harness.js';
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
@@ -249,7 +249,7 @@ describe('stream backpressure', () => {
 
 describe('as part of a server (runtime/testing)', () => {
   it('serves through createServer, and /readyz reports the server state', async () => {
-    const { startTestServer } = await import('../../runtime/testing/index.js');
+    const { startTestServer } = await import('accord-rpc/testing');
     const { conformanceServices, createProbe } = await import('../conformance/handlers.js');
     const server = await startTestServer({ services: conformanceServices(createProbe()), transports: ['http'] });
     try {
@@ -265,8 +265,8 @@ describe('as part of a server (runtime/testing)', () => {
   });
 
   it('a port in use fails start() with the reason', async () => {
-    const { httpTransport } = await import('../../runtime/transports/http/index.js');
-    const { Dispatcher } = await import('../../runtime/core/index.js');
+    const { httpTransport } = await import('accord-rpc/http');
+    const { Dispatcher } = await import('accord-rpc/core');
     const transport = httpTransport({ port: Number(new URL(h.url).port) });
     const dispatcher = new Dispatcher({ services: [] });
     await expect(transport.start(dispatcher)).rejects.toThrow(/EADDRINUSE/);

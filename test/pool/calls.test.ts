@@ -1,7 +1,7 @@
 /** Calls through a real Dispatcher into real worker threads: results, errors, context, streams, nested calls, events, bytes. */
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AccordError, CallScope } from '../../runtime/core/index.js';
+import { AccordError, CallScope } from 'accord-rpc/core';
 import { poolTest } from './fixtures/contract.js';
 import { rejection, Reports, sleep, startPool, type Harness } from './helpers.js';
 

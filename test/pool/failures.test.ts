@@ -1,7 +1,7 @@
 /** Isolation and recovery: a misbehaving handler fails only the calls its worker held; no call hangs. */
 import { describe, expect, test } from 'vitest';
-import { AccordError } from '../../runtime/core/index.js';
-import { createPool } from '../../runtime/pool/index.js';
+import { AccordError } from 'accord-rpc/core';
+import { createPool } from 'accord-rpc/pool';
 import { fixture, rejection, Settlement, sleep, startPool } from './helpers.js';
 
 /** Starts `sleepers` 300 ms calls (spread over both workers), then `killer` on the least-loaded one. */
@@ -118,7 +118,7 @@ describe('modules that cannot load', () => {
     const logger = { debug() {}, info() {}, warn() {}, error: (_obj: unknown, msg?: string) => void logged.push(msg ?? '') };
     const pool = createPool({ modules: [fixture('broken.ts')], threads: 1, logger });
     await expect(pool.ready()).rejects.toThrow(/broken on purpose/);
-    const { Dispatcher } = await import('../../runtime/core/index.js');
+    const { Dispatcher } = await import('accord-rpc/core');
     const { service } = await import('./fixtures/handlers.js');
     const dispatcher = new Dispatcher({ services: [service], pool: pool.executor });
     const calls = new Settlement();

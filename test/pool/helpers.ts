@@ -4,8 +4,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { AccordError, Dispatcher, nextCallId, type CallEnvelope, type DispatcherOptions, type Logger } from '../../runtime/core/index.js';
-import { createPool, type PoolHandle, type PoolOptions } from '../../runtime/pool/index.js';
+import { AccordError, Dispatcher, nextCallId, type CallEnvelope, type DispatcherOptions, type Logger } from 'accord-rpc/core';
+import { createPool, type PoolHandle, type PoolOptions } from 'accord-rpc/pool';
 import { service } from './fixtures/handlers.js';
 
 export const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));

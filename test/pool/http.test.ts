@@ -1,8 +1,8 @@
 /** Pool methods over the real HTTP transport: unary, a typed error, a stream (SSE), a worker crash, cancellation by deadline. */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AccordError } from '../../runtime/core/index.js';
-import type { OutgoingCall } from '../../runtime/client/index.js';
-import { httpClient, httpTransport, type HttpTransport } from '../../runtime/transports/http/index.js';
+import { AccordError } from 'accord-rpc/core';
+import type { OutgoingCall } from 'accord-rpc/client';
+import { httpClient, httpTransport, type HttpTransport } from 'accord-rpc/http';
 import { rejection, startPool, type Harness } from './helpers.js';
 
 let h: Harness;

@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
-import type { AccordError } from '../../runtime/core/index.js';
+import type { AccordError } from 'accord-rpc/core';
 import { fixture, sleep, startPool } from './helpers.js';
 
 const dir = fixture(`tmp-reload-${process.pid}`);
@@ -14,7 +14,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function writeModule(file: string, version: string): void {
   writeFileSync(file, `
 import { threadId } from 'node:worker_threads';
-import { bindService } from '../../../../runtime/core/index.js';
+import { bindService } from 'accord-rpc/core';
 import { poolTest } from '../contract.js';
 import { service as base } from '../handlers.js';
 

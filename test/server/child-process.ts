@@ -1,7 +1,7 @@
 /** Spawns `tsx` scripts as real child processes for the serve and demo tests, and reads their output. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseUrlsLine } from '../../runtime/server/banner.js';
+import { parseUrlsLine } from 'accord-rpc/server';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -13,9 +13,9 @@ export interface Child {
   exited: Promise<number | string>;
 }
 
-/** `node --import tsx <args>` in the repo root (one process, so signals reach the script itself). */
+/** `node --import tsx <args>` in the repo root (one process, so signals reach the script itself), resolving `accord-rpc` to its sources. */
 export function spawnTsx(args: string[], env: Record<string, string> = {}): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  const child = spawn(process.execPath, ['--conditions=accord-source', '--import', 'tsx', ...args], {
     cwd: repoRoot,
     env: { ...process.env, NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

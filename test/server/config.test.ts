@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { applyEnv, ConfigError, createServer, defineConfig, loadConfig, validateConfig } from '../../runtime/server/index.js';
+import { applyEnv, ConfigError, createServer, defineConfig, loadConfig, validateConfig } from 'accord-rpc/server';
 import { mathService } from '../../examples/handlers/math.js';
 import { math } from '../../contracts/math.js';
-import { bindService } from '../../runtime/core/index.js';
+import { bindService } from 'accord-rpc/core';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const base = defineConfig({ services: [mathService], transports: { http: { port: 3000 }, ws: {} }, logLevel: 'silent' });

@@ -8,11 +8,11 @@ import { mathService } from '../../examples/handlers/math.js';
 import { createUsersServices } from '../../examples/handlers/users.js';
 import { createTickerService } from '../../examples/handlers/ticker.js';
 import { createClients } from '../../generated/index.js';
-import { AccordError, bindService, type Logger } from '../../runtime/core/index.js';
-import { createServer, healthOf, type AccordServer } from '../../runtime/server/index.js';
-import { memoryTransport } from '../../runtime/testing/index.js';
-import { httpClient } from '../../runtime/transports/http/index.js';
-import { wsClient } from '../../runtime/transports/ws/index.js';
+import { AccordError, bindService, type Logger } from 'accord-rpc/core';
+import { createServer, healthOf, type AccordServer } from 'accord-rpc/server';
+import { memoryTransport } from 'accord-rpc/testing';
+import { httpClient } from 'accord-rpc/http';
+import { wsClient } from 'accord-rpc/ws';
 
 const handlers = (name: string) => new URL(`../../examples/handlers/${name}.ts`, import.meta.url).pathname;
 const servers: AccordServer[] = [];

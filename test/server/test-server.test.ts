@@ -2,9 +2,9 @@ import { createServer as createNetServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createClients } from '../../generated/index.js';
 import { createUsersServices } from '../../examples/handlers/users.js';
-import { startTestServer } from '../../runtime/testing/index.js';
-import { httpClient } from '../../runtime/transports/http/index.js';
-import { wsClient } from '../../runtime/transports/ws/index.js';
+import { startTestServer } from 'accord-rpc/testing';
+import { httpClient } from 'accord-rpc/http';
+import { wsClient } from 'accord-rpc/ws';
 
 /** Whether a fresh listener can take `port` (i.e. the test server really let go of it). */
 function portIsFree(port: number): Promise<boolean> {

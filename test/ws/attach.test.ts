@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dispatcher } from '../../runtime/core/index.js';
-import { wsClient, wsTransport, type WsServerTransport } from '../../runtime/transports/ws/index.js';
+import { Dispatcher } from 'accord-rpc/core';
+import { wsClient, wsTransport, type WsServerTransport } from 'accord-rpc/ws';
 import { call, createProbeService } from './fixture.js';
 
 describe('ws on a shared http.Server', () => {

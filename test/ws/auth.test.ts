@@ -2,7 +2,7 @@
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClients } from '../../generated/index.js';
-import type { WebSocketConstructor } from '../../runtime/transports/ws/index.js';
+import type { WebSocketConstructor } from 'accord-rpc/ws';
 import { rejection, startHarness, type Harness } from './fixture.js';
 
 const newUser = (n: number) => ({ givenName: 'Ada', familyName: `L${n}`, email: `ada${n}@example.com` });

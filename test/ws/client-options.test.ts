@@ -1,7 +1,7 @@
 /** The client accepts the browser's WebSocket class and the `ws` package's, and needs no Node globals. */
 import { WebSocket as NodeWebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
-import { wsClient, type WsClientOptions } from '../../runtime/transports/ws/client.js';
+import { wsClient, type WsClientOptions } from 'accord-rpc/ws/client';
 import { call, startHarness } from './fixture.js';
 
 describe('ws client options', () => {

@@ -1,7 +1,7 @@
 /** Event subscriptions: fan-out, unsubscribe, unknown events, and resubscription after a reconnect. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TickerV1Client } from '../../generated/ticker/client.js';
-import { wsTransport } from '../../runtime/transports/ws/index.js';
+import { wsTransport } from 'accord-rpc/ws';
 import { call, rawPeer, startHarness, until, type Harness } from './fixture.js';
 
 const noted = { service: 'probe', version: 1, event: 'noted' };

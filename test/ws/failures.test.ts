@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MathV1Client } from '../../generated/math/client.js';
-import { wsClient, wsTransport } from '../../runtime/transports/ws/index.js';
+import { wsClient, wsTransport } from 'accord-rpc/ws';
 import { call, rawPeer, rejection, startHarness, until, type Harness } from './fixture.js';
 
 /** A TCP proxy we can cut (destroy) or freeze (stop forwarding without closing). */

@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import { WebSocket } from 'ws';
-import { event, service, stream, unary } from '../../runtime/contract/index.js';
-import { bindService, Dispatcher, msgpackCodec, type BoundService } from '../../runtime/core/index.js';
-import { wsClient, wsTransport, type WsClientOptions, type WsClientTransport, type WsServerTransport, type WsTransportOptions } from '../../runtime/transports/ws/index.js';
+import { event, service, stream, unary } from 'accord-rpc/contract';
+import { bindService, Dispatcher, msgpackCodec, type BoundService } from 'accord-rpc/core';
+import { wsClient, wsTransport, type WsClientOptions, type WsClientTransport, type WsServerTransport, type WsTransportOptions } from 'accord-rpc/ws';
 import { authenticate, conformanceServices, createProbe } from '../conformance/handlers.js';
 
 export const probeContract = service({

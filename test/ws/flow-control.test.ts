@@ -1,7 +1,7 @@
 /** The shared helpers the WebSocket transport builds on (runtime/core/flow-control.ts, in-flight.ts). */
 import { describe, expect, it } from 'vitest';
-import { CreditGrant, CreditWindow } from '../../runtime/core/flow-control.js';
-import { InFlight } from '../../runtime/core/in-flight.js';
+import { CreditGrant, CreditWindow } from 'accord-rpc/core';
+import { InFlight } from 'accord-rpc/core';
 import { encodedSize, joinBatch, decodeMessage, encodeFrame } from '../../runtime/transports/ws/protocol.js';
 
 describe('CreditWindow', () => {

@@ -1,6 +1,6 @@
 /** The frame protocol by hand: handshake, plain JSON debugging, malformed frames, size limits. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { msgpackCodec } from '../../runtime/core/codecs.js';
+import { msgpackCodec } from 'accord-rpc/core';
 import { call, rawPeer, rejection, startHarness, until, type Harness } from './fixture.js';
 
 describe('ws protocol', () => {

@@ -7,4 +7,4 @@ export type { HttpTransport, HttpTransportOptions } from './server.js';
 export type { CorsOptions } from './cors.js';
 export { httpClient } from './client.js';
 export type { HttpClientOptions } from './client.js';
-export { MSGPACK_STREAM_CONTENT_TYPE, SSE_CONTENT_TYPE } from './stream-format.js';
+export { MSGPACK_STREAM_CONTENT_TYPE, SSE_CONTENT_TYPE, SseParser } from './stream-format.js';

@@ -3,7 +3,7 @@
  * wsClient with the browser's own WebSocket. Imports the browser entry (client.ts), never `ws`.
  */
 import { createClients } from '../../../generated/index.js';
-import { wsClient } from '../../../runtime/transports/ws/client.js';
+import { wsClient } from 'accord-rpc/ws/client';
 
 interface PageResult {
   ok: boolean;
