@@ -3,7 +3,7 @@
  * worker can rebuild it on its side of the thread boundary) plus hooks for the things that reach
  * back into the server: emitting events and nested calls.
  */
-import type { ClientTransport, OutgoingCall } from '../client/transport.js';
+import type { ClientTransport, OutgoingCall } from './client-transport.js';
 import type { Principal } from './auth.js';
 import type { CallMeta } from './envelope.js';
 import type { Logger } from './logger.js';

@@ -3,20 +3,23 @@
  * check hops, deadline and auth, validate input, run guards, execute (inline or in the pool),
  * validate output, and map whatever was thrown to the error model.
  */
-import type { z } from 'zod';
 import { serviceKey, type MethodContract, type ServiceContract } from '../contract/index.js';
-import type { OutgoingCall } from '../client/transport.js';
+import { ContractChecks } from './contract-checks.js';
+import { ServiceTable, type ResolvedMethod } from './service-table.js';
+import type { OutgoingCall } from './client-transport.js';
 import { authorize, type Authenticate, type Principal } from './auth.js';
 import { ActiveCall } from './active-call.js';
+import { bounded, isPromiseLike } from './bounded.js';
 import { CallScope } from './call-scope.js';
 import { DeadlineSweeper } from './deadline-sweeper.js';
 import type { ContextData, ContextHooks } from './context.js';
 import { nestedMeta } from './context.js';
 import { nextCallId, type CallEnvelope, type CallMeta } from './envelope.js';
-import { AccordError, isFrameworkCode } from './errors.js';
-import { EventBus, validateEvent } from './events.js';
+import { AccordError } from './errors.js';
+import { EventBus, validateEvent, type PublishedEvent } from './events.js';
 import { InlineExecutor, type Executor } from './executor.js';
 import { silentLogger, type Logger } from './logger.js';
+import { RoutedCalls, type Router } from './router.js';
 import type { BoundService } from './service-binding.js';
 import { describeIssues, toIssues } from './validation.js';
 
@@ -55,28 +58,29 @@ export interface DispatcherOptions {
   maxHops?: number;
   logger?: Logger;
   events?: EventBus;
+  /**
+   * This node's id in a network of Accord servers (mesh, NATS): routed calls list the nodes they
+   * passed, and a call that comes back here is a loop. Default: a random id per process.
+   */
+  nodeId?: string;
 }
 
-/** Built once per method when the dispatcher starts and shared by every lookup: read-only. */
-export interface ResolvedMethod {
-  readonly service: ServiceContract;
-  readonly name: string;
-  readonly method: MethodContract;
-}
+export type { ResolvedMethod } from './service-table.js';
 
 export class Dispatcher {
   readonly events: EventBus;
   readonly logger: Logger;
-  readonly #services = new Map<string, Map<number, ServiceContract>>();
-  /** Every method, resolved once: a lookup allocates nothing per call. */
-  readonly #methods = new Map<ServiceContract, Map<string, ResolvedMethod>>();
+  readonly #table: ServiceTable;
+  readonly #checks: ContractChecks;
   readonly #inline: InlineExecutor;
   readonly #pool: Executor | undefined;
   readonly #options: DispatcherOptions;
-  readonly #validateOutput: boolean;
   readonly #defaultTimeoutMs: number;
   readonly #maxHops: number;
   readonly #deadlines = new DeadlineSweeper();
+  readonly #routed: RoutedCalls;
+  /** This node's id (see DispatcherOptions.nodeId). */
+  readonly nodeId: string;
 
   constructor(options: DispatcherOptions) {
     this.#options = options;
@@ -84,19 +88,12 @@ export class Dispatcher {
     this.logger = options.logger ?? silentLogger;
     this.events.onListenerError = (error, event) =>
       this.logger.error({ err: error, event: `${event.service}.v${event.version}.${event.event}` }, 'an event listener failed');
-    this.#validateOutput = options.validateOutput ?? process.env.NODE_ENV !== 'production';
+    this.#checks = new ContractChecks(options.validateOutput ?? process.env.NODE_ENV !== 'production', this.logger);
     this.#defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;
     this.#maxHops = options.maxHops ?? 16;
-    for (const bound of options.services) {
-      const { name, version } = bound.contract;
-      let versions = this.#services.get(name);
-      if (!versions) this.#services.set(name, (versions = new Map()));
-      if (versions.has(version)) throw new Error(`service ${serviceKey(bound.contract)} is registered twice`);
-      versions.set(version, bound.contract);
-      const methods = new Map<string, ResolvedMethod>();
-      for (const [methodName, method] of Object.entries(bound.contract.methods)) methods.set(methodName, { service: bound.contract, name: methodName, method });
-      this.#methods.set(bound.contract, methods);
-    }
+    this.nodeId = options.nodeId ?? `node-${Math.random().toString(36).slice(2, 10)}`;
+    this.#routed = new RoutedCalls({ nodeId: this.nodeId, maxHops: this.#maxHops, defaultTimeoutMs: this.#defaultTimeoutMs });
+    this.#table = new ServiceTable(options.services);
     const hooks = this.contextHooks();
     this.#inline = new InlineExecutor(options.services, hooks);
     this.#pool = options.pool?.(hooks);
@@ -104,16 +101,31 @@ export class Dispatcher {
 
   /** The services served, sorted by name and version. */
   get services(): ServiceContract[] {
-    return [...this.#services.values()].flatMap((v) => [...v.values()]).sort((a, b) =>
-      a.name === b.name ? a.version - b.version : a.name < b.name ? -1 : 1);
+    return this.#table.services;
   }
 
   /** Finds a method, or throws UNIMPLEMENTED (unknown service, version or method; NOT_FOUND is left to handlers). */
   resolve(service: string, version: number | undefined, method: string): ResolvedMethod {
-    const contract = this.resolveService(service, version);
-    const found = this.#methods.get(contract)!.get(method);
-    if (!found) throw new AccordError('UNIMPLEMENTED', `service '${serviceKey(contract)}' has no method '${method}'`);
-    return found;
+    return this.#table.resolve(service, version, method);
+  }
+
+  /** A served service version (`version` undefined: the highest), or UNIMPLEMENTED. */
+  resolveService(service: string, version: number | undefined): ServiceContract {
+    return this.#table.resolveService(service, version);
+  }
+
+  /**
+   * Sends calls this dispatcher does not serve to `router` (the mesh and NATS add themselves when
+   * they start). Routers are asked in the order they were added. Returns the function that removes it.
+   */
+  addRouter(router: Router): () => void {
+    return this.#routed.add(router);
+  }
+
+  /** How a method not served here can be reached, if a router knows it (e.g. HTTP gateways asking the kind). */
+  findRouted(service: string, version: number | undefined, method: string): { kind: 'unary' | 'stream' } | undefined {
+    if (this.#routed.size === 0 || this.#table.lookup(service, version, method)) return undefined;
+    return this.#routed.find(service, version, method)?.method;
   }
 
   /**
@@ -137,12 +149,17 @@ export class Dispatcher {
   unaryNow(envelope: CallEnvelope, cancel?: CallScope | AbortSignal): unknown {
     let begun: ActiveCall | Promise<ActiveCall>;
     try {
+      const routed = this.#routeOf(envelope);
+      if (routed) {
+        const forwarded = this.#routed.forwarded(envelope, routed.method.kind, 'unary');
+        return this.#routed.unary(routed.router, forwarded, cancel).catch((error: unknown) => Promise.reject(this.#checks.toAccordError(error, envelope)));
+      }
       begun = this.#begin(envelope, cancel, 'unary');
     } catch (error) {
-      throw this.#toAccordError(error, envelope);
+      throw this.#checks.toAccordError(error, envelope);
     }
     if (begun instanceof ActiveCall) return this.#runUnary(begun);
-    return begun.then((call) => this.#runUnary(call), (error: unknown) => Promise.reject(this.#toAccordError(error, envelope)));
+    return begun.then((call) => this.#runUnary(call), (error: unknown) => Promise.reject(this.#checks.toAccordError(error, envelope)));
   }
 
   #runUnary(call: ActiveCall): unknown {
@@ -164,7 +181,7 @@ export class Dispatcher {
   /** Ends a call that produced output: checks it against the contract (which may still fail the call). */
   #finish(call: ActiveCall, output: unknown): unknown {
     try {
-      return this.#checkOutput(call, output);
+      return this.#checks.output(call, output);
     } catch (error) {
       throw this.#fail(call, error);
     } finally {
@@ -174,7 +191,7 @@ export class Dispatcher {
 
   #fail(call: ActiveCall, error: unknown): AccordError {
     call.done();
-    return this.#toAccordError(error, call);
+    return this.#checks.toAccordError(error, call);
   }
 
   /** A server stream. Iterate it to pull items; `return()` (break) stops the handler's generator. */
@@ -182,16 +199,21 @@ export class Dispatcher {
     let prepared: ActiveCall | undefined;
     let iterator: AsyncIterator<unknown> | undefined;
     try {
+      const routed = this.#routeOf(envelope);
+      if (routed) {
+        yield* this.#routed.stream(routed.router, this.#routed.forwarded(envelope, routed.method.kind, 'stream'), cancel);
+        return;
+      }
       prepared = await this.#begin(envelope, cancel, 'stream');
       prepared.watchDeadline();
       iterator = prepared.executor.stream(prepared)[Symbol.asyncIterator]();
       for (;;) {
         const next = await prepared.guard(iterator.next());
         if (next.done) return;
-        yield this.#checkOutput(prepared, next.value);
+        yield this.#checks.output(prepared, next.value);
       }
     } catch (error) {
-      throw this.#toAccordError(error, prepared ?? envelope);
+      throw this.#checks.toAccordError(error, prepared ?? envelope);
     } finally {
       prepared?.done();
       // Stop the handler's generator when the consumer stopped early or the call failed.
@@ -206,6 +228,16 @@ export class Dispatcher {
   }
 
   /**
+   * Publishes an event that arrived from a network (`event.origin` names it: 'nats', 'mesh:<peer>').
+   * Transports that relay events out skip events of their own origin, so nothing loops back. Events
+   * of services served here are validated against the contract like local ones.
+   */
+  relay(event: PublishedEvent & { origin: string }): void {
+    const contract = this.#table.contract(event.service, event.version);
+    this.events.publish(contract ? { ...event, data: validateEvent(contract, event.event, event.data) } : event);
+  }
+
+  /**
    * Subscribes to one of a served service's events (`version` undefined: the highest served), for
    * transports that deliver events. Throws UNIMPLEMENTED for an unknown service, version or event.
    */
@@ -215,15 +247,6 @@ export class Dispatcher {
       throw new AccordError('UNIMPLEMENTED', `service '${serviceKey(contract)}' has no event '${event}'`);
     }
     return { service: contract, unsubscribe: this.events.subscribe(contract.name, contract.version, event, listener) };
-  }
-
-  /** A served service version (`version` undefined: the highest), or UNIMPLEMENTED. */
-  resolveService(service: string, version: number | undefined): ServiceContract {
-    const versions = this.#services.get(service);
-    if (!versions) throw new AccordError('UNIMPLEMENTED', `no service '${service}'`);
-    const contract = version === undefined ? versions.get(Math.max(...versions.keys())) : versions.get(version);
-    if (!contract) throw new AccordError('UNIMPLEMENTED', `service '${service}' has no version ${version}; served: ${[...versions.keys()].map((v) => `v${v}`).join(', ')}`);
-    return contract;
   }
 
   async close(): Promise<void> {
@@ -253,6 +276,12 @@ export class Dispatcher {
     return { id: nextCallId(), service: call.service, version: call.version, method: call.method, input: call.input, meta: nestedMeta(parent, call) };
   }
 
+  /** A router for a call no local service answers (undefined: serve it here, or fail as usual). */
+  #routeOf(envelope: CallEnvelope): ReturnType<RoutedCalls['find']> {
+    if (this.#routed.size === 0 || this.#table.lookup(envelope.service, envelope.version, envelope.method)) return undefined;
+    return this.#routed.find(envelope.service, envelope.version, envelope.method);
+  }
+
   /**
    * Everything before the handler runs: lookup, hop limit, deadline, auth, input validation, guards.
    * Returns the call at once when nothing in it is asynchronous (no credentials to check, no guards).
@@ -270,6 +299,7 @@ export class Dispatcher {
     if (meta.hops > this.#maxHops) {
       throw new AccordError('LOOP_DETECTED', `call to ${serviceKey(service)}.${name} made ${meta.hops} hops, over the limit of ${this.#maxHops}; is there a call cycle?`);
     }
+    if (meta.visited !== undefined && meta.visited.includes(this.nodeId)) this.#routed.checkLoop(envelope);
     const now = Date.now();
     const deadline = Math.min(meta.deadline ?? Infinity, now + (method.timeoutMs ?? this.#defaultTimeoutMs));
     if (deadline <= now) throw new AccordError('DEADLINE_EXCEEDED', 'the deadline passed before the call started');
@@ -327,62 +357,4 @@ export class Dispatcher {
     if (index >= chain.length) return Promise.resolve(call.executor.unary(call));
     return chain[index](info, () => this.#middlewareFrom(index + 1, info, call));
   }
-
-  #checkOutput(prepared: ActiveCall, output: unknown): unknown {
-    if (!this.#validateOutput) return output;
-    const parsed = (prepared.method.output as z.ZodType).safeParse(output);
-    if (parsed.success) return parsed.data;
-    const issues = toIssues(parsed.error);
-    this.logger.error({ service: serviceKey(prepared.service), method: prepared.name, issues }, 'handler output does not match the contract');
-    throw new AccordError('INTERNAL', 'the handler returned output that does not match the contract');
-  }
-
-  /** Declared and framework errors pass through; anything else becomes INTERNAL and is logged, not leaked. */
-  #toAccordError(error: unknown, call: ActiveCall | CallEnvelope): AccordError {
-    const declared = call instanceof ActiveCall ? call.method.errors : undefined;
-    if (error instanceof AccordError) {
-      const spec = declared && Object.prototype.hasOwnProperty.call(declared, error.code) ? declared[error.code] : undefined;
-      if (spec) {
-        // A declared error's data is part of the contract, checked like output.
-        if (this.#validateOutput && spec.data && !spec.data.safeParse(error.data).success) {
-          this.logger.error({ err: error, code: error.code }, 'handler threw a declared error whose data does not match the contract');
-          return new AccordError('INTERNAL', 'internal error');
-        }
-        return error;
-      }
-      if (isFrameworkCode(error.code)) return error;
-      this.logger.error({ err: error, code: error.code }, 'handler threw an error code its contract does not declare');
-      return new AccordError('INTERNAL', 'internal error');
-    }
-    const where = call instanceof ActiveCall ? `${serviceKey(call.service)}.${call.name}` : `${call.service}.${call.method}`;
-    this.logger.error({ err: error, call: where }, 'handler failed');
-    return new AccordError('INTERNAL', 'internal error');
-  }
-}
-
-
-export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
-}
-
-/**
- * Async auth hooks and guards obey the call's deadline and cancellation too (before the call has
- * a scope of its own): a hook that never answers must not hold the call, or its transport slot.
- */
-function bounded<T>(work: Promise<T>, cancel: CallScope | AbortSignal | undefined, deadline: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const cancelled = () => reject(new AccordError('CANCELLED', 'the caller cancelled the call'));
-    const timer = setTimeout(() => reject(new AccordError('DEADLINE_EXCEEDED', `${what} did not finish before the deadline`)), Math.max(0, deadline - Date.now()));
-    let stopWatching: () => void;
-    if (cancel instanceof CallScope) stopWatching = cancel.onAbort(cancelled);
-    else if (cancel) {
-      cancel.addEventListener('abort', cancelled, { once: true });
-      stopWatching = () => cancel.removeEventListener('abort', cancelled);
-    } else stopWatching = () => undefined;
-    const settle = () => {
-      clearTimeout(timer);
-      stopWatching();
-    };
-    work.then((value) => { settle(); resolve(value); }, (error: unknown) => { settle(); reject(error); });
-  });
 }

@@ -12,6 +12,12 @@ export interface CallMeta {
   /** How many Accord hops this call has already made (0 from an outside caller); loop protection. */
   hops: number;
   /**
+   * Node ids the call has been routed through (mesh, NATS), oldest first. A node that finds its own
+   * id here ends the call with LOOP_DETECTED. A nested call starts its own list: it is a new call
+   * (its depth is bounded by `hops`), and it may well need to reach a node its parent passed.
+   */
+  visited?: string[];
+  /**
    * Caller metadata with lower-case keys: HTTP headers, WS connect metadata, NATS headers.
    * Credentials (`authorization`, API-key headers) are read from here by the dispatcher.
    */
@@ -35,6 +41,8 @@ export const META_HEADERS = {
   hops: 'accord-hops',
   version: 'accord-version',
   traceparent: 'traceparent',
+  /** Comma-separated node ids (see CallMeta.visited). */
+  visited: 'accord-visited',
 } as const;
 
 /**

@@ -25,6 +25,11 @@ export interface PublishedEvent {
   version: number;
   event: string;
   data: unknown;
+  /**
+   * Where the event came from when a network relayed it in ('nats', 'mesh:<node>'); undefined when
+   * it was emitted in this process. A transport that forwards events skips those of its own origin.
+   */
+  origin?: string;
 }
 
 export class EventBus {
@@ -42,7 +47,7 @@ export class EventBus {
     };
   }
 
-  /** Sees every event: for transports that forward all events (NATS, mesh). */
+  /** Sees every event, with its origin: for transports that forward events to a network (NATS, mesh). */
   tap(listener: (event: PublishedEvent) => void): () => void {
     this.taps.add(listener);
     return () => this.taps.delete(listener);

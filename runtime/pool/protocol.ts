@@ -6,7 +6,7 @@
  * (bench/pool.ts prints both). Ids are per worker: the pool numbers calls, a worker numbers its
  * nested calls ("hooks"). The field list of each op is written next to it; readers step by ARITY.
  */
-import type { OutgoingCall } from '../client/transport.js';
+import type { OutgoingCall } from '../core/client-transport.js';
 import type { ContextData } from '../core/context.js';
 import { AccordError, type WireError } from '../core/errors.js';
 

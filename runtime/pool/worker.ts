@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { CronPattern } from 'croner';
-import type { OutgoingCall } from '../client/transport.js';
+import type { OutgoingCall } from '../core/client-transport.js';
 import { CallScope } from '../core/call-scope.js';
 import { createHandlerContext, type ContextData, type ContextHooks } from '../core/context.js';
 import { AccordError } from '../core/errors.js';

@@ -6,7 +6,7 @@
  *
  *   const client = new MathV1Client(memoryTransport(dispatcher));
  */
-import type { ClientTransport, EventSubscription, OutgoingCall } from '../client/transport.js';
+import type { ClientTransport, EventSubscription, OutgoingCall } from '../core/client-transport.js';
 import { CallScope } from '../core/call-scope.js';
 import { msgpackCodec, type Codec } from '../core/codecs.js';
 import type { Dispatcher } from '../core/dispatcher.js';

@@ -11,9 +11,10 @@
  * - Streams read Server-Sent Events (or MessagePack frames) from the response body; `return()`
  *   on the iterator (a `break` out of `for await`) aborts the request, stopping the server's generator.
  */
-import type { ClientTransport, OutgoingCall } from '../../client/transport.js';
+import type { ClientTransport, OutgoingCall } from '../../core/client-transport.js';
 import { jsonCodec, msgpackCodec, type Codec } from '../../core/codecs.js';
-import { META_HEADERS, timeoutFromDeadline } from '../../core/envelope.js';
+import { lowerCaseKeys } from '../../core/envelope.js';
+import { writeMetaHeaders } from '../../core/meta-headers.js';
 import { AccordError, codeOfHttpStatus } from '../../core/errors.js';
 import { FrameReader, MSGPACK_STREAM_CONTENT_TYPE, SSE_CONTENT_TYPE, SseParser } from './stream-format.js';
 
@@ -90,15 +91,15 @@ class HttpClientTransport implements ClientTransport {
   constructor(options: HttpClientOptions) {
     this.#base = options.url.replace(/\/+$/, '');
     this.#codec = options.codec === 'msgpack' ? msgpackCodec : jsonCodec;
-    this.#metadata = lowerKeys(options.metadata ?? {});
+    this.#metadata = lowerCaseKeys(options.metadata ?? {});
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   }
 
   #request(call: OutgoingCall, accept: string, signal: AbortSignal): { url: string; init: RequestInit } {
-    const headers: Record<string, string> = { ...this.#metadata, ...lowerKeys(call.metadata) };
+    const headers: Record<string, string> = { ...this.#metadata, ...lowerCaseKeys(call.metadata) };
     headers['content-type'] = this.#codec.contentType;
     headers.accept = accept;
-    if (call.deadline !== undefined) headers[META_HEADERS.timeout] = String(timeoutFromDeadline(call.deadline));
+    writeMetaHeaders(call, headers);
     const url = `${this.#base}/rpc/${encodeURIComponent(call.service)}/v${call.version}/${encodeURIComponent(call.method)}`;
     return { url, init: { method: 'POST', headers, body: this.#codec.encode(call.input ?? {}) as BodyInit, signal } };
   }
@@ -251,10 +252,4 @@ function errorFromResponse(response: Response, body: Uint8Array): AccordError {
   if (typeof wire === 'object' && wire !== null && typeof (wire as { code?: unknown }).code === 'string') return AccordError.fromWire(wire);
   const code = codeOfHttpStatus(response.status);
   return new AccordError(code, `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} from the server`);
-}
-
-function lowerKeys(record: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key of Object.keys(record)) out[key.toLowerCase()] = record[key];
-  return out;
 }

@@ -7,8 +7,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { serviceKey, type ErrorMap, type MethodContract, type ServiceContract } from '../../contract/index.js';
-import { isPromiseLike, type Dispatcher } from '../../core/dispatcher.js';
-import { deadlineFromTimeout, META_HEADERS, nextCallId, type CallEnvelope, type CallMeta } from '../../core/envelope.js';
+import { isPromiseLike } from '../../core/bounded.js';
+import type { Dispatcher } from '../../core/dispatcher.js';
+import { nextCallId, type CallEnvelope, type CallMeta } from '../../core/envelope.js';
+import { metaFromHeaders } from '../../core/meta-headers.js';
+import { encodeJson } from '../../core/codecs.js';
 import { AccordError } from '../../core/errors.js';
 import type { InFlightCalls, TrackedCall } from './calls.js';
 import { restInput, type RestInput } from './rest-input.js';
@@ -23,11 +26,15 @@ export interface CallRoutesContext {
   maxInFlight: number;
 }
 
-/** One method, as the routes serve it. */
+/** One method, as the routes serve it: served here, or reached through a router (mesh, NATS). */
 interface Target {
-  service: ServiceContract;
+  service: string;
+  /** Undefined for a routed call to the highest version the router knows. */
+  version: number | undefined;
   name: string;
-  method: MethodContract;
+  kind: MethodContract['kind'];
+  /** Declared errors (their HTTP statuses); unknown for routed methods, whose contract lives elsewhere. */
+  errors: ErrorMap | undefined;
   encodeJson: (value: unknown) => string;
 }
 
@@ -37,37 +44,19 @@ const bodyInput: InputOf = (req) => (req.body === undefined ? {} : req.body);
 
 function targetOf(service: ServiceContract, name: string): Target {
   const method = service.methods[name];
-  return { service, name, method, encodeJson: jsonEncoderFor(method.output) };
+  return { service: service.name, version: service.version, name, kind: method.kind, errors: method.errors, encodeJson: jsonEncoderFor(method.output) };
 }
 
 /** Call metadata from request headers (lower-case already, as Node gives them). */
 export function metaOf(headers: IncomingHttpHeaders): CallMeta {
-  const timeout = headers[META_HEADERS.timeout] as string | undefined;
-  const hops = headers[META_HEADERS.hops] as string | undefined;
-  let deadline: number | undefined;
-  if (timeout !== undefined) {
-    const ms = Number(timeout);
-    if (!Number.isFinite(ms) || ms < 0) throw new AccordError('PROTOCOL_ERROR', `${META_HEADERS.timeout} must be a number of milliseconds, got '${timeout}'`);
-    deadline = deadlineFromTimeout(ms);
-  }
-  let hopCount = 0;
-  if (hops !== undefined) {
-    hopCount = Number(hops);
-    if (!Number.isInteger(hopCount) || hopCount < 0) throw new AccordError('PROTOCOL_ERROR', `${META_HEADERS.hops} must be a non-negative integer, got '${hops}'`);
-  }
-  return {
-    deadline,
-    traceparent: headers.traceparent as string | undefined,
-    hops: hopCount,
-    // Node lower-cases header names and joins repeats (only set-cookie stays a list, and requests don't carry it).
-    headers: headers as Record<string, string>,
-  };
+  // Node lower-cases header names and joins repeats (only set-cookie stays a list, and requests don't carry it).
+  return metaFromHeaders(headers as Record<string, string>);
 }
 
 function handle(ctx: CallRoutesContext, target: Target, req: FastifyRequest, reply: FastifyReply, inputOf: InputOf): void {
   const headers = req.raw.headers;
   const msgpack = wantsMsgpack(headers);
-  const declared = target.method.errors;
+  const declared = target.errors;
   if (ctx.state.draining) return sendError(reply, new AccordError('UNAVAILABLE', 'the server is shutting down'), msgpack);
   if (ctx.calls.size >= ctx.maxInFlight) {
     return sendError(reply, new AccordError('RESOURCE_EXHAUSTED', `the server has ${ctx.maxInFlight} calls in flight; try again later`), msgpack);
@@ -76,8 +65,8 @@ function handle(ctx: CallRoutesContext, target: Target, req: FastifyRequest, rep
   try {
     envelope = {
       id: nextCallId(),
-      service: target.service.name,
-      version: target.service.version,
+      service: target.service,
+      version: target.version,
       method: target.name,
       input: inputOf(req),
       meta: metaOf(headers),
@@ -87,7 +76,7 @@ function handle(ctx: CallRoutesContext, target: Target, req: FastifyRequest, rep
   }
 
   const call = ctx.calls.track(req.raw);
-  if (target.method.kind === 'stream') {
+  if (target.kind === 'stream') {
     const replyHeaders = reply.getHeaders() as OutgoingHttpHeaders;
     reply.hijack();
     void serveStream({
@@ -126,13 +115,13 @@ function replyOutput(ctx: CallRoutesContext, target: Target, reply: FastifyReply
     else sendOutput(reply, output, msgpack, target.encodeJson);
   } catch (error) {
     // Output that cannot be encoded (a cycle, a BigInt with validation off): the handler's fault.
-    ctx.dispatcher.logger.error({ err: error, call: `${target.service.name}.v${target.service.version}.${target.name}` }, 'could not encode the output');
+    ctx.dispatcher.logger.error({ err: error, call: `${target.service}.v${target.version ?? '?'}.${target.name}` }, 'could not encode the output');
     sendError(reply, new AccordError('INTERNAL', 'internal error'), msgpack);
   }
   call.release();
 }
 
-function replyError(reply: FastifyReply, call: TrackedCall, error: unknown, msgpack: boolean, declared: ErrorMap): void {
+function replyError(reply: FastifyReply, call: TrackedCall, error: unknown, msgpack: boolean, declared: ErrorMap | undefined): void {
   sendError(reply, call.overrideError() ?? toAccordError(error), msgpack, declared);
   call.release();
 }
@@ -163,6 +152,11 @@ export function registerCallRoutes(app: FastifyInstance, ctx: CallRoutesContext)
       const match = /^v([1-9][0-9]*)$/.exec(version);
       if (!match) return sendError(reply, new AccordError('UNIMPLEMENTED', `no RPC method at POST ${req.url}: versions look like v2`), msgpack);
       v = Number(match[1]);
+    }
+    // A method another node serves (the mesh, NATS): this server is a gateway to it.
+    const routed = ctx.dispatcher.findRouted(service, v, method);
+    if (routed) {
+      return handle(ctx, { service, version: v, name: method, kind: routed.kind, errors: undefined, encodeJson }, req, reply, bodyInput);
     }
     try {
       const resolved = ctx.dispatcher.resolve(service, v, method);

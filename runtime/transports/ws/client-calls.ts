@@ -7,7 +7,7 @@
 import { timeoutFromDeadline } from '../../core/envelope.js';
 import { AccordError } from '../../core/errors.js';
 import { StreamInbox } from '../../core/stream-inbox.js';
-import type { OutgoingCall } from '../../client/transport.js';
+import type { OutgoingCall } from '../../core/client-transport.js';
 import type { PendingCall, Session } from './client-session.js';
 import type { CallFrame, ServerFrame } from './protocol.js';
 

@@ -8,7 +8,7 @@
  */
 import { backoffDelay } from '../../core/backoff.js';
 import { AccordError } from '../../core/errors.js';
-import type { ClientTransport, EventSubscription, OutgoingCall } from '../../client/transport.js';
+import type { ClientTransport, EventSubscription, OutgoingCall } from '../../core/client-transport.js';
 import { StreamCall, UnaryCall, type CallHost, type SessionUser } from './client-calls.js';
 import { Session } from './client-session.js';
 import { CLOSE, type CodecName, type ServerFrame } from './protocol.js';
