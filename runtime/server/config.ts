@@ -32,6 +32,25 @@ export interface WsTransportConfig {
   [option: string]: unknown;
 }
 
+/** Options of the NATS transport (runtime/transports/nats; docs/nats.md). */
+export interface NatsTransportConfig {
+  /** NATS server URLs, e.g. `nats://127.0.0.1:4222` (one, or a list). */
+  servers?: string | string[];
+  [option: string]: unknown;
+}
+
+/** Options of the TCP mesh transport (runtime/transports/mesh; docs/mesh.md). */
+export interface MeshTransportConfig {
+  /** Port to listen on for peers (0: any free port); a node without one only dials. */
+  port?: number;
+  host?: string;
+  /** Peers to dial, as `host:port`. */
+  seeds?: string[];
+  /** The shared mesh key peers prove they know (never sent). */
+  key?: string;
+  [option: string]: unknown;
+}
+
 /**
  * Transports by name. `true` means "with default options", `false` or absent means "off"; a
  * ServerTransport object plugs in a custom transport under that name.
@@ -39,6 +58,8 @@ export interface WsTransportConfig {
 export interface TransportsConfig {
   http?: HttpTransportConfig | boolean | ServerTransport;
   ws?: WsTransportConfig | boolean | ServerTransport;
+  nats?: NatsTransportConfig | boolean | ServerTransport;
+  mesh?: MeshTransportConfig | boolean | ServerTransport;
   [name: string]: Record<string, unknown> | boolean | ServerTransport | undefined;
 }
 
@@ -49,7 +70,7 @@ export type PoolConfig = Omit<PoolOptions, 'modules'>;
 export type ServiceEntry = string | URL | BoundService | readonly BoundService[];
 
 /** The dispatcher's own options, passed through unchanged (documented in runtime/core/dispatcher.ts). */
-type DispatcherSettings = Pick<DispatcherOptions, 'authenticate' | 'guards' | 'middleware' | 'validateOutput' | 'defaultTimeoutMs' | 'maxHops' | 'logger'>;
+type DispatcherSettings = Pick<DispatcherOptions, 'authenticate' | 'guards' | 'middleware' | 'validateOutput' | 'defaultTimeoutMs' | 'maxHops' | 'logger' | 'nodeId'>;
 
 export interface AccordConfig extends DispatcherSettings {
   /**
@@ -77,9 +98,11 @@ export function defineConfig(config: AccordConfig): AccordConfig {
 
 const KNOWN_KEYS = new Set<string>([
   'services', 'transports', 'pool', 'authenticate', 'guards', 'middleware', 'validateOutput', 'defaultTimeoutMs',
-  'maxHops', 'logLevel', 'logger', 'shutdownGraceMs', 'root',
+  'maxHops', 'logLevel', 'logger', 'shutdownGraceMs', 'root', 'nodeId',
 ]);
 const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error', 'silent']);
+/** The node ids calls list as visited (runtime/core/meta-headers.ts): no commas or spaces. */
+const NODE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Thrown for a configuration that cannot work; the message says which field and, when known, which file. */
 export class ConfigError extends Error {
@@ -120,6 +143,9 @@ export function validateConfig(config: unknown, source = 'config'): AccordConfig
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0)) {
     throw new ConfigError(`${source}: 'defaultTimeoutMs' must be a positive number of milliseconds`);
   }
+  if (c.nodeId !== undefined && (typeof c.nodeId !== 'string' || !NODE_ID.test(c.nodeId))) {
+    throw new ConfigError(`${source}: 'nodeId' must be 1-128 letters, digits, '.', '_', '-' or ':'`);
+  }
   if (c.logLevel !== undefined && !LOG_LEVELS.has(c.logLevel as string)) {
     throw new ConfigError(`${source}: 'logLevel' must be one of ${[...LOG_LEVELS].join(', ')}`);
   }
@@ -133,6 +159,9 @@ export function validateConfig(config: unknown, source = 'config'): AccordConfig
  *   ACCORD_POOL_THREADS     pool size (0 disables the pool)
  *   ACCORD_LOG_LEVEL        debug|info|warn|error|silent
  *   ACCORD_DEFAULT_TIMEOUT_MS, ACCORD_SHUTDOWN_GRACE_MS, ACCORD_MAX_HOPS
+ *   ACCORD_NODE_ID          this node's id in a mesh or NATS deployment
+ *   ACCORD_NATS_URL         NATS servers (comma list) of the nats transport
+ *   ACCORD_MESH_PORT, ACCORD_MESH_SEEDS (comma list of host:port), ACCORD_MESH_KEY   the mesh transport
  * Returns a new config; `config` is not changed.
  */
 export function applyEnv(config: AccordConfig, env: Record<string, string | undefined> = process.env): AccordConfig {
@@ -170,7 +199,17 @@ export function applyEnv(config: AccordConfig, env: Record<string, string | unde
   if (grace !== undefined) out.shutdownGraceMs = grace;
   const hops = intEnv(env, 'ACCORD_MAX_HOPS');
   if (hops !== undefined) out.maxHops = hops;
+  if (env.ACCORD_NODE_ID) out.nodeId = env.ACCORD_NODE_ID;
+  if (env.ACCORD_NATS_URL && transports.nats) transports.nats = { ...options('nats'), servers: listEnv(env.ACCORD_NATS_URL) };
+  const meshPort = intEnv(env, 'ACCORD_MESH_PORT');
+  if (meshPort !== undefined && transports.mesh) transports.mesh = { ...options('mesh'), port: meshPort };
+  if (env.ACCORD_MESH_SEEDS && transports.mesh) transports.mesh = { ...options('mesh'), seeds: listEnv(env.ACCORD_MESH_SEEDS) };
+  if (env.ACCORD_MESH_KEY && transports.mesh) transports.mesh = { ...options('mesh'), key: env.ACCORD_MESH_KEY };
   return out;
+}
+
+function listEnv(raw: string): string[] {
+  return raw.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 function intEnv(env: Record<string, string | undefined>, name: string): number | undefined {

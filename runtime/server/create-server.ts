@@ -56,6 +56,7 @@ export async function createServer(config: AccordConfig, options: CreateServerOp
       validateOutput: config.validateOutput,
       defaultTimeoutMs: config.defaultTimeoutMs,
       maxHops: config.maxHops,
+      nodeId: config.nodeId,
       logger,
     });
   } catch (error) {
