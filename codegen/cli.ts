@@ -2,9 +2,11 @@
  * The `accord` command line. Each subcommand lives in its own module; this file only dispatches.
  *   accord gen [--check] [--watch]   generate clients, servers, OpenAPI and JSON Schemas
  *   accord serve [config]            start a server from a deploy-time config file
+ *   accord diff <base> [<head>]      classify contract changes as breaking or safe
  */
 const commands: Record<string, () => Promise<{ run(args: string[]): Promise<number> }>> = {
   gen: () => import('./gen-command.js'),
+  diff: () => import('./diff-command.js'),
   serve: () => import('../runtime/server/serve-command.js'),
 };
 
