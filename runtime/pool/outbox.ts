@@ -1,9 +1,11 @@
 /**
  * Batches messages to one thread: everything sent during one turn of the event loop goes out as one
- * postMessage (flushed from setImmediate), so 256 calls in flight cost a handful of postMessages,
- * not 256. A batch is one flat array of `op, field, field, op, field, ...` (see protocol.ts): fewer
- * objects to clone on the way out and to allocate (and collect) on the way in. Used on both sides.
+ * postMessage (the session layer's per-turn flush), so 256 calls in flight cost a handful of
+ * postMessages, not 256. A batch is one flat array of `op, field, field, op, field, ...` (see
+ * protocol.ts): fewer objects to clone on the way out and to allocate (and collect) on the way in.
+ * Used on both sides.
  */
+import { TurnFlush } from '../link/turn-flush.js';
 
 export interface MessageTarget {
   postMessage(value: unknown, transferList?: readonly ArrayBuffer[]): void;
@@ -15,11 +17,10 @@ export class Outbox {
   #starts: number[] = [];
   /** Transfers per message (index-aligned with #starts), only allocated when some message has one. */
   #transfers: (ArrayBuffer[] | undefined)[] | undefined;
-  #scheduled = false;
   #closed = false;
   readonly #target: MessageTarget;
   readonly #onUnsendable: (message: unknown[], error: unknown) => unknown[] | undefined;
-  readonly #flush = () => this.flush();
+  readonly #turn = new TurnFlush(() => this.flush());
 
   /** `onUnsendable` may return a replacement for a message ([op, ...fields]) structured clone refused. */
   constructor(target: MessageTarget, onUnsendable: (message: unknown[], error: unknown) => unknown[] | undefined) {
@@ -34,15 +35,11 @@ export class Outbox {
       (this.#transfers ??= [])[this.#starts.length] = transfer;
     }
     this.#starts.push(batch.length);
-    if (!this.#scheduled && !this.#closed) {
-      this.#scheduled = true;
-      setImmediate(this.#flush);
-    }
+    if (!this.#closed) this.#turn.request();
     return batch;
   }
 
   flush(): void {
-    this.#scheduled = false;
     const batch = this.#batch;
     if (batch.length === 0) return;
     const starts = this.#starts;

@@ -7,7 +7,7 @@ import type { ContextHooks } from '../core/context.js';
 import { AccordError } from '../core/errors.js';
 import { serializeError, TO_WORKER, type HookCall, type ParentContext } from './protocol.js';
 import type { Slot } from './slot.js';
-import { StreamPump } from './stream-link.js';
+import { StreamSender } from '../core/stream-sender.js';
 import { transfersOf } from './transfer.js';
 
 const NO_DISPATCHER = 'nested calls need a dispatcher: no dispatcher serves this pool yet';
@@ -41,13 +41,13 @@ export function serveStream(slot: Slot, id: number, parentContext: ParentContext
   const source: AsyncIterable<unknown> = hooks
     ? hooks.stream({ ...outgoing, signal: controller.signal }, parent)
     : failingStream(new AccordError('UNAVAILABLE', NO_DISPATCHER));
-  const pump = new StreamPump(source, window, {
+  const pump = new StreamSender(source, {
     item: (value) => slot.outbox.open(transfersOf(value)).push(TO_WORKER.HOOK_ITEM, id, value),
     end: (error) => {
       slot.hookRuns.delete(id);
       if (slot.state !== 'gone') slot.outbox.open().push(TO_WORKER.HOOK_END, id, error === undefined ? undefined : serializeError(error));
     },
-  });
+  }, { credit: window });
   slot.hookRuns.set(id, { controller, pump });
   void pump.run();
 }

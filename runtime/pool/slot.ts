@@ -8,7 +8,7 @@ import type { ContextData, ContextHooks } from '../core/context.js';
 import { Outbox } from './outbox.js';
 import type { CallKind, ServiceInfo, TaskInfo } from './protocol.js';
 import type { StreamInbox } from '../core/stream-inbox.js';
-import type { StreamPump } from './stream-link.js';
+import type { StreamSender } from '../core/stream-sender.js';
 
 /** One call (or task run) from submission until the worker confirms it is over. */
 export class PoolCall {
@@ -37,7 +37,7 @@ export class PoolCall {
 /** A nested call or stream the main thread serves for a worker's handler. */
 export interface HookRun {
   controller: AbortController;
-  pump?: StreamPump;
+  pump?: StreamSender;
 }
 
 export type SlotState = 'starting' | 'ready' | 'draining' | 'gone';

@@ -20,7 +20,7 @@ import {
   type HookCall, type LogLevel, type ParentContext, type SerializedError, type ServiceInfo, type TaskInfo, type WorkerConfig,
 } from './protocol.js';
 import { StreamInbox } from '../core/stream-inbox.js';
-import { StreamPump } from './stream-link.js';
+import { StreamSender } from '../core/stream-sender.js';
 import { setTaskScheduler, taskSetsOf, type TaskDefinition, type TaskSet } from './tasks.js';
 import { transfersOf } from './transfer.js';
 
@@ -87,7 +87,7 @@ type TaggedContext = ContextData & { [POOL_ID]?: number };
 
 interface Running {
   scope: CallScope;
-  pump?: StreamPump;
+  pump?: StreamSender;
 }
 
 const running = new Map<number, Running>();
@@ -101,13 +101,13 @@ function startCall(id: number, kind: number, name: string, input: unknown, data:
   try {
     if (kind === KIND.stream) {
       const handler = handlerFor(data) as StreamHandler;
-      const pump = new StreamPump(handler(input, ctx), config.streamWindow, {
+      const pump = new StreamSender(handler(input, ctx), {
         item: (value) => outbox.open(transfersOf(value)).push(TO_POOL.ITEM, id, value),
         end: (error) => {
           running.delete(id);
           outbox.open().push(TO_POOL.END, id, error === undefined ? undefined : serializeError(error));
         },
-      });
+      }, { credit: config.streamWindow });
       call.pump = pump;
       void pump.run();
       return;

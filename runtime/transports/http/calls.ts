@@ -12,6 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { CallScope } from '../../core/call-scope.js';
 import { AccordError } from '../../core/errors.js';
+import { InFlight } from '../../core/in-flight.js';
 
 const kCalls = Symbol('accord.httpCalls');
 
@@ -49,11 +50,11 @@ export class TrackedCall extends CallScope {
 export class InFlightCalls {
   /** Sockets with calls in flight, each holding its set of calls. */
   readonly #sockets = new Set<Set<TrackedCall>>();
-  #count = 0;
-  #waiters: Array<() => void> = [];
+  /** The count and the wait for it to reach zero (core's, as every transport counts). */
+  readonly #count = new InFlight();
 
   get size(): number {
-    return this.#count;
+    return this.#count.size;
   }
 
   /** Tracks a call until `release()`; it aborts if the request's connection closes first. */
@@ -70,33 +71,17 @@ export class InFlightCalls {
     }
     const call = new TrackedCall(this, onSocket);
     onSocket.add(call);
-    this.#count++;
+    this.#count.tryAcquire();
     return call;
   }
 
   released(): void {
-    this.#count--;
-    if (this.#count === 0 && this.#waiters.length > 0) {
-      const waiters = this.#waiters;
-      this.#waiters = [];
-      for (const wake of waiters) wake();
-    }
+    this.#count.release();
   }
 
   /** Resolves true when no call is in flight, or false after `timeoutMs`. */
   whenIdle(timeoutMs: number): Promise<boolean> {
-    if (this.#count === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== wake);
-        resolve(false);
-      }, timeoutMs);
-      const wake = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      this.#waiters.push(wake);
-    });
+    return this.#count.idle(timeoutMs);
   }
 
   /** Cuts every call still running: handlers see their signal abort, callers get UNAVAILABLE. */

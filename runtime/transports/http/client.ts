@@ -12,11 +12,13 @@
  *   on the iterator (a `break` out of `for await`) aborts the request, stopping the server's generator.
  */
 import type { ClientTransport, OutgoingCall } from '../../core/client-transport.js';
+import { CallDeadline } from '../../core/call-deadline.js';
 import { jsonCodec, msgpackCodec, type Codec } from '../../core/codecs.js';
 import { lowerCaseKeys } from '../../core/envelope.js';
 import { writeMetaHeaders } from '../../core/meta-headers.js';
 import { AccordError, codeOfHttpStatus } from '../../core/errors.js';
-import { FrameReader, MSGPACK_STREAM_CONTENT_TYPE, SSE_CONTENT_TYPE, SseParser } from './stream-format.js';
+import { LengthPrefixReader } from '../../link/length-prefix.js';
+import { MSGPACK_STREAM_CONTENT_TYPE, SSE_CONTENT_TYPE, SseParser } from './stream-format.js';
 
 export interface HttpClientOptions {
   /** Base URL of the server, e.g. `http://127.0.0.1:3000` (a path prefix is kept). */
@@ -33,23 +35,15 @@ export function httpClient(options: HttpClientOptions): ClientTransport {
   return new HttpClientTransport(options);
 }
 
-/** What one call's fetch is bound to: the caller's signal and the deadline. */
+/** What one call's fetch is bound to: the caller's signal and the deadline (core/call-deadline.ts). */
 class CallAbort {
   readonly controller = new AbortController();
-  #timer: ReturnType<typeof setTimeout> | undefined;
   #reason: AccordError | undefined;
-  readonly #callerSignal: AbortSignal | undefined;
-  readonly #onCallerAbort = () => this.abort(new AccordError('CANCELLED', 'the call was cancelled by the caller'));
+  readonly #deadline: CallDeadline;
 
   constructor(call: OutgoingCall) {
-    this.#callerSignal = call.signal;
-    if (call.signal?.aborted) this.abort(new AccordError('CANCELLED', 'the call was cancelled by the caller'));
-    else call.signal?.addEventListener('abort', this.#onCallerAbort, { once: true });
-    if (call.deadline !== undefined && !this.#reason) {
-      const left = call.deadline - Date.now();
-      if (left <= 0) this.abort(deadlineError());
-      else this.#timer = setTimeout(() => this.abort(deadlineError()), left);
-    }
+    this.#deadline = new CallDeadline(call, (error) => this.abort(error));
+    if (this.#deadline.early) this.abort(this.#deadline.early);
   }
 
   get reason(): AccordError | undefined {
@@ -64,9 +58,7 @@ class CallAbort {
   }
 
   dispose(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#callerSignal?.removeEventListener('abort', this.#onCallerAbort);
+    this.#deadline.dispose();
   }
 
   /** The error for a failed fetch or body read: ours if we aborted, else the network's. */
@@ -76,10 +68,6 @@ class CallAbort {
     const message = error instanceof Error ? error.message : String(error);
     return new AccordError('UNAVAILABLE', `could not reach the server: ${message}`, undefined, { cause: error });
   }
-}
-
-function deadlineError(): AccordError {
-  return new AccordError('DEADLINE_EXCEEDED', 'the call did not finish before its deadline');
 }
 
 class HttpClientTransport implements ClientTransport {
@@ -201,7 +189,7 @@ class HttpStreamIterator implements AsyncIterator<unknown> {
     if (!response.body) throw new AccordError('PROTOCOL_ERROR', 'the stream response has no body');
     const type = response.headers.get('content-type') ?? '';
     if (type.includes(MSGPACK_STREAM_CONTENT_TYPE)) {
-      const frames = new FrameReader();
+      const frames = new LengthPrefixReader();
       this.#decode = (chunk) => frames.push(chunk).map((frame) => decodeFrame(frame));
     } else if (type.includes(SSE_CONTENT_TYPE)) {
       const parser = new SseParser();

@@ -13,7 +13,8 @@ import type { ErrorMap } from '../../contract/index.js';
 import { encodeJson, jsonCodec, msgpackCodec } from '../../core/codecs.js';
 import { AccordError } from '../../core/errors.js';
 import { toAccordError, writeRawError } from './responses.js';
-import { lengthPrefixed, MSGPACK_STREAM_CONTENT_TYPE, SSE_CONTENT_TYPE, sseMessage } from './stream-format.js';
+import { lengthPrefixed } from '../../link/length-prefix.js';
+import { MSGPACK_STREAM_CONTENT_TYPE, SSE_CONTENT_TYPE, sseMessage } from './stream-format.js';
 
 export interface StreamResponse {
   res: ServerResponse;

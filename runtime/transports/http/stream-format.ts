@@ -5,7 +5,8 @@
  *   `data: <json>`; then `event: end` with `data: {}`; a failure mid-stream is `event: error`
  *   with `data: {code,message,data?}`. Readable by EventSource-style parsers and curl.
  * - MessagePack (the client sent `accept: application/msgpack`): a binary sequence of frames,
- *   each a 4-byte big-endian length and a MessagePack map `{ event, data }` with the same events.
+ *   each a 4-byte big-endian length and a MessagePack map `{ event, data }` with the same events
+ *   (the session layer's length-prefix framing, runtime/link/length-prefix.ts).
  *   Binary fields (bytes()) stay raw bytes instead of base64 text.
  * No Node imports: the browser client uses this file.
  */
@@ -70,65 +71,5 @@ export class SseParser {
       throw new AccordError('PROTOCOL_ERROR', `a stream message is over the limit of ${this.#maxMessage} characters`);
     }
     return out;
-  }
-}
-
-/** Prefixes an encoded MessagePack frame with its 4-byte big-endian length. */
-export function lengthPrefixed(payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + payload.length);
-  new DataView(out.buffer).setUint32(0, payload.length);
-  out.set(payload, 4);
-  return out;
-}
-
-/** Incremental reader of length-prefixed frames. */
-export class FrameReader {
-  #chunks: Uint8Array[] = [];
-  #size = 0;
-  readonly #maxFrame: number;
-
-  constructor(maxFrameBytes = 64 * 1024 * 1024) {
-    this.#maxFrame = maxFrameBytes;
-  }
-
-  push(chunk: Uint8Array): Uint8Array[] {
-    this.#chunks.push(chunk);
-    this.#size += chunk.length;
-    const frames: Uint8Array[] = [];
-    for (;;) {
-      if (this.#size < 4) break;
-      const head = this.#peek(4);
-      const length = new DataView(head.buffer, head.byteOffset, 4).getUint32(0);
-      if (length > this.#maxFrame) throw new AccordError('PROTOCOL_ERROR', `stream frame of ${length} bytes is over the limit of ${this.#maxFrame}`);
-      if (this.#size < 4 + length) break;
-      const all = this.#take(4 + length);
-      frames.push(all.subarray(4));
-    }
-    return frames;
-  }
-
-  #peek(n: number): Uint8Array {
-    if (this.#chunks[0].length >= n) return this.#chunks[0];
-    return this.#concat().subarray(0, n);
-  }
-
-  #take(n: number): Uint8Array {
-    const all = this.#chunks.length === 1 ? this.#chunks[0] : this.#concat();
-    const taken = all.subarray(0, n);
-    const rest = all.subarray(n);
-    this.#chunks = rest.length > 0 ? [rest] : [];
-    this.#size = rest.length;
-    return taken;
-  }
-
-  #concat(): Uint8Array {
-    const all = new Uint8Array(this.#size);
-    let offset = 0;
-    for (const c of this.#chunks) {
-      all.set(c, offset);
-      offset += c.length;
-    }
-    this.#chunks = [all];
-    return all;
   }
 }

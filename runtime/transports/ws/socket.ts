@@ -1,12 +1,17 @@
 /**
  * The WebSocket class the client uses: the one passed in, else the platform's (browsers, Node 22+),
- * else the `ws` package, imported lazily so a browser bundle never includes it. Browser-safe.
+ * else the `ws` package, imported lazily so a browser bundle never includes it; and a client
+ * WebSocket adapted to the session layer's socket. Browser-safe.
  */
 import { AccordError } from '../../core/errors.js';
+import type { CloseReason } from '../../link/frames.js';
+import type { LinkSocket } from '../../link/socket.js';
+import { closeCode } from './protocol.js';
 
 /** What the client needs of a WebSocket: satisfied by the browser's and by `ws`'s class. */
 export interface WebSocketLike {
   readonly readyState: number;
+  readonly bufferedAmount?: number;
   binaryType: string;
   send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
@@ -16,6 +21,25 @@ export interface WebSocketLike {
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
 export const OPEN = 1;
+
+/** A client WebSocket as the session layer's socket (a browser's send() has no write callback). */
+export function linkSocketOf(socket: WebSocketLike): LinkSocket {
+  return {
+    get writable() {
+      return socket.readyState === OPEN;
+    },
+    get bufferedAmount() {
+      return socket.bufferedAmount ?? 0;
+    },
+    send: (message, onWritten) => {
+      socket.send(message);
+      onWritten?.();
+    },
+    close: (reason: CloseReason, message: string) => socket.close(closeCode(reason), message),
+    // A browser cannot cut a socket harder than close().
+    terminate: () => socket.close(),
+  };
+}
 
 let cached: Promise<WebSocketConstructor> | undefined;
 

@@ -1,19 +1,20 @@
 /**
- * Client-side calls in flight: a unary call (a promise) and a server stream (an async iterator
- * that grants the server credit as the consumer takes items, and cancels on `return()`). Both fail
- * locally at their deadline (DEADLINE_EXCEEDED) or on abort (CANCELLED) and tell the server.
+ * Calls in flight on the calling side: a unary call (a promise) and a server stream (an async
+ * iterator that grants the callee credit as the consumer takes items, and cancels on `return()`).
+ * Both fail locally at their deadline or on abort (core/call-deadline.ts) and tell the callee.
  * Browser-safe.
  */
-import { timeoutFromDeadline } from '../../core/envelope.js';
-import { AccordError } from '../../core/errors.js';
-import { StreamInbox } from '../../core/stream-inbox.js';
-import type { OutgoingCall } from '../../core/client-transport.js';
-import type { PendingCall, Session } from './client-session.js';
-import type { CallFrame, ServerFrame } from './protocol.js';
+import { CallDeadline } from '../core/call-deadline.js';
+import type { OutgoingCall } from '../core/client-transport.js';
+import { timeoutFromDeadline } from '../core/envelope.js';
+import { AccordError } from '../core/errors.js';
+import { StreamInbox } from '../core/stream-inbox.js';
+import type { ClientSession, PendingCall } from './client-session.js';
+import type { CallFrame, ServerFrame } from './frames.js';
 
-/** A call waiting for a connection. */
+/** A call waiting for a session to be sent on. */
 export interface SessionUser {
-  attach(session: Session): void;
+  attach(session: ClientSession): void;
   fail(error: AccordError): void;
 }
 
@@ -22,13 +23,16 @@ export interface CallHost {
   withSession(user: SessionUser): void;
 }
 
-function callFrame(id: number, call: OutgoingCall, stream: boolean, credit: number): CallFrame {
+export function callFrame(id: number, call: OutgoingCall, stream: boolean, credit: number): CallFrame {
   const frame: CallFrame = { type: 'call', id, service: call.service, version: call.version, method: call.method, input: call.input };
   if (call.deadline !== undefined) frame.timeout = timeoutFromDeadline(call.deadline);
   for (const _ in call.metadata) {
     frame.metadata = call.metadata;
     break;
   }
+  if (call.hops) frame.hops = call.hops;
+  if (call.traceparent) frame.traceparent = call.traceparent;
+  if (call.visited?.length) frame.visited = [...call.visited];
   if (stream) {
     frame.stream = true;
     frame.credit = credit;
@@ -36,47 +40,24 @@ function callFrame(id: number, call: OutgoingCall, stream: boolean, credit: numb
   return frame;
 }
 
-function deadlineError(call: OutgoingCall): AccordError {
-  return new AccordError('DEADLINE_EXCEEDED', `${call.service}.v${call.version}.${call.method} did not finish before its deadline`);
-}
-
-function cancelError(signal: AbortSignal | undefined): AccordError {
-  const reason = signal?.reason;
-  return reason instanceof AccordError && reason.code === 'CANCELLED' ? reason : new AccordError('CANCELLED', 'the caller cancelled the call');
-}
-
-/** Deadline timer and abort listener shared by both kinds of call. */
+/** Deadline, abort and the session a call was sent on, shared by both kinds of call. */
 abstract class CallBase implements PendingCall, SessionUser {
   #stream = false;
   #credit = 0;
-
-  protected session: Session | undefined;
+  protected session: ClientSession | undefined;
   protected finished = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #onAbort: (() => void) | undefined;
+  #deadline: CallDeadline | undefined;
 
   constructor(protected readonly host: CallHost, protected readonly id: number, protected readonly call: OutgoingCall) {}
 
   /** Arms deadline and abort; false if the call already failed before it started. */
   protected arm(): boolean {
-    const { call } = this;
-    if (call.signal?.aborted) {
-      this.fail(cancelError(call.signal));
+    const deadline = new CallDeadline(this.call, (error) => this.abandon(error));
+    if (deadline.early) {
+      this.fail(deadline.early);
       return false;
     }
-    if (call.deadline !== undefined) {
-      const remaining = call.deadline - Date.now();
-      if (remaining <= 0) {
-        this.fail(deadlineError(call));
-        return false;
-      }
-      this.#timer = setTimeout(() => this.abandon(deadlineError(call)), remaining);
-    }
-    if (call.signal) {
-      const signal = call.signal;
-      this.#onAbort = () => this.abandon(cancelError(signal));
-      signal.addEventListener('abort', this.#onAbort, { once: true });
-    }
+    this.#deadline = deadline;
     return true;
   }
 
@@ -87,7 +68,7 @@ abstract class CallBase implements PendingCall, SessionUser {
   }
 
   /** Sends the call frame on `session` (now, or once the client connected). */
-  attach(session: Session): void {
+  attach(session: ClientSession): void {
     if (this.finished) return;
     this.session = session;
     session.calls.set(this.id, this);
@@ -98,7 +79,7 @@ abstract class CallBase implements PendingCall, SessionUser {
     }
   }
 
-  /** Gives up locally (deadline, abort, early return) and tells the server to stop. */
+  /** Gives up locally (deadline, abort, early return) and tells the callee to stop. */
   protected abandon(error: AccordError | undefined): void {
     if (this.finished) return;
     this.session?.trySend({ type: 'cancel', id: this.id });
@@ -108,8 +89,7 @@ abstract class CallBase implements PendingCall, SessionUser {
 
   protected finish(): void {
     this.finished = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    if (this.#onAbort) this.call.signal?.removeEventListener('abort', this.#onAbort);
+    this.#deadline?.dispose();
     this.session?.calls.delete(this.id);
   }
 
@@ -142,7 +122,7 @@ export class UnaryCall extends CallBase {
 }
 
 export class StreamCall extends CallBase implements AsyncIterator<unknown> {
-  /** Items as they arrive, granting the server credit as the consumer takes them (core/stream-inbox.ts). */
+  /** Items as they arrive, granting the callee credit as the consumer takes them (core/stream-inbox.ts). */
   readonly #inbox: StreamInbox;
   #started = false;
 
@@ -165,7 +145,7 @@ export class StreamCall extends CallBase implements AsyncIterator<unknown> {
     return this.#inbox.next();
   }
 
-  /** Breaking out of `for await` lands here: cancel the server's generator. */
+  /** Breaking out of `for await` lands here: cancel the callee's generator. */
   return(): Promise<IteratorResult<unknown>> {
     return this.#inbox.return();
   }

@@ -1,8 +1,7 @@
-/** The shared helpers the WebSocket transport builds on (runtime/core/flow-control.ts, in-flight.ts). */
+/** The pieces multiplexed transports build on: credit (core/flow-control.ts), in-flight counts, frame encoding and batching (runtime/link). */
 import { describe, expect, it } from 'vitest';
-import { CreditGrant, CreditWindow } from 'accord-rpc/core';
-import { InFlight } from 'accord-rpc/core';
-import { encodedSize, joinBatch, decodeMessage, encodeFrame } from '../../runtime/transports/ws/protocol.js';
+import { CreditGrant, CreditWindow, InFlight } from 'accord-rpc/core';
+import { decodeMessage, encodedSize, encodeFrame, joinBatch } from 'accord-rpc/link';
 
 describe('CreditWindow', () => {
   it('takes credit until none is left, waits for a grant, clamps to its maximum', async () => {

@@ -1,26 +1,20 @@
 /**
- * Outgoing frame batching for one connection, on either side. Frames queued in the same turn of
- * the event loop leave as one WebSocket message (a batch), which saves a message header, a write
- * and a receive event per frame when many calls are in flight. A batch never exceeds
- * `maxMessageBytes`; a larger single frame is written alone. Browser-safe.
+ * Outgoing frames of one connection, batched per event-loop turn: frames queued in the same turn
+ * leave as one message (a batch), which saves a message header, a write and a receive event per
+ * frame when many calls are in flight. A batch never exceeds `maxMessageBytes`; a larger single
+ * frame is written alone (the peer's limit is checked before frames are queued). Browser-safe.
  */
-import { encodedSize, encodeFrame, joinBatch, type ClientFrame, type CodecName, type EncodedFrame, type ServerFrame } from './protocol.js';
-
-/** Runs `fn` once the current turn's work (I/O callbacks, promise reactions) is done. */
-export const nextTurn: (fn: () => void) => void =
-  typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => queueMicrotask(fn);
+import { encodedSize, encodeFrame, joinBatch, type EncodedFrame } from './frame-codec.js';
+import type { CodecName, Frame } from './frames.js';
+import { TurnFlush } from './turn-flush.js';
 
 export class Outbox {
   codec: CodecName;
   maxMessageBytes: number;
   #parts: EncodedFrame[] = [];
   #bytes = 0;
-  #scheduled = false;
   readonly #write: (message: EncodedFrame) => void;
-  readonly #flushLater = () => {
-    this.#scheduled = false;
-    this.flush();
-  };
+  readonly #turn = new TurnFlush(() => this.flush());
 
   constructor(codec: CodecName, maxMessageBytes: number, write: (message: EncodedFrame) => void) {
     this.codec = codec;
@@ -34,7 +28,7 @@ export class Outbox {
   }
 
   /** Encodes `frame` (throws if it cannot be encoded) and queues it; returns its encoded size. */
-  push(frame: ClientFrame | ServerFrame): number {
+  push(frame: Frame): number {
     return this.pushEncoded(encodeFrame(this.codec, frame));
   }
 
@@ -43,10 +37,7 @@ export class Outbox {
     if (this.#bytes > 0 && this.#bytes + size + 16 > this.maxMessageBytes) this.flush();
     this.#parts.push(part);
     this.#bytes += size;
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      nextTurn(this.#flushLater);
-    }
+    this.#turn.request();
     return size;
   }
 

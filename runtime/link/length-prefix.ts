@@ -1,0 +1,83 @@
+/**
+ * Length-prefixed framing for byte streams that have no message boundaries of their own (TCP for
+ * the mesh; HTTP response bodies for MessagePack streams): each message is a 4-byte big-endian
+ * length, then that many bytes. Browser-safe.
+ */
+import { AccordError } from '../core/errors.js';
+
+/** Prefixes a message with its 4-byte big-endian length. */
+export function lengthPrefixed(payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + payload.length);
+  new DataView(out.buffer).setUint32(0, payload.length);
+  out.set(payload, 4);
+  return out;
+}
+
+/**
+ * Incremental reader: feed it chunks as they arrive, get the complete messages back. A chunk full
+ * of whole messages is cut into views without copying; only a message split across chunks is
+ * copied once into its own buffer. A length over `maxMessageBytes` is a PROTOCOL_ERROR before any
+ * of it is buffered, so a peer cannot make the reader allocate what it claims.
+ */
+export class LengthPrefixReader {
+  readonly #maxMessage: number;
+  /** Bytes of an unfinished length prefix (fewer than 4). */
+  #head = new Uint8Array(4);
+  #headLength = 0;
+  /** The unfinished message, once its length is known. */
+  #partial: Uint8Array | undefined;
+  #partialFilled = 0;
+
+  constructor(maxMessageBytes = 64 * 1024 * 1024) {
+    this.#maxMessage = maxMessageBytes;
+  }
+
+  /** Bytes held for messages not yet complete. */
+  get buffered(): number {
+    return this.#headLength + this.#partialFilled;
+  }
+
+  push(chunk: Uint8Array): Uint8Array[] {
+    const messages: Uint8Array[] = [];
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.#partial) {
+        const take = Math.min(this.#partial.length - this.#partialFilled, chunk.length - offset);
+        this.#partial.set(chunk.subarray(offset, offset + take), this.#partialFilled);
+        this.#partialFilled += take;
+        offset += take;
+        if (this.#partialFilled === this.#partial.length) {
+          messages.push(this.#partial);
+          this.#partial = undefined;
+          this.#partialFilled = 0;
+        }
+        continue;
+      }
+      let length: number;
+      if (this.#headLength === 0 && chunk.length - offset >= 4) {
+        length = ((chunk[offset]! << 24) | (chunk[offset + 1]! << 16) | (chunk[offset + 2]! << 8) | chunk[offset + 3]!) >>> 0;
+        offset += 4;
+      } else {
+        const take = Math.min(4 - this.#headLength, chunk.length - offset);
+        this.#head.set(chunk.subarray(offset, offset + take), this.#headLength);
+        this.#headLength += take;
+        offset += take;
+        if (this.#headLength < 4) break;
+        const h = this.#head;
+        length = ((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0;
+        this.#headLength = 0;
+      }
+      if (length > this.#maxMessage) {
+        throw new AccordError('PROTOCOL_ERROR', `a message of ${length} bytes is over the limit of ${this.#maxMessage}`);
+      }
+      if (chunk.length - offset >= length) {
+        messages.push(chunk.subarray(offset, offset + length));
+        offset += length;
+      } else {
+        this.#partial = new Uint8Array(length);
+        this.#partialFilled = 0;
+      }
+    }
+    return messages;
+  }
+}
