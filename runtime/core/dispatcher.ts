@@ -46,6 +46,11 @@ export interface DispatcherOptions {
   services: BoundService[];
   /** Runs `runs: 'pool'` methods; without it every method runs inline. Receives the hooks its workers call back into. */
   pool?: (hooks: ContextHooks) => Executor;
+  /**
+   * Runs every method in the pool, whatever its contract says: for deployments that keep all
+   * handler code off the I/O thread, and for tests that every handler survives the thread boundary.
+   */
+  allInPool?: boolean;
   authenticate?: Authenticate;
   guards?: Guard[];
   /** Outermost first. */
@@ -338,7 +343,7 @@ export class Dispatcher {
     // One scope per call: the transport's own when it passed one, so its abort reaches the handler directly.
     const scope = cancel instanceof CallScope ? cancel : cancel ? CallScope.fromSignal(cancel) : new CallScope();
     if (scope.aborted) throw new AccordError('CANCELLED', 'the caller cancelled the call');
-    const executor = method.runs === 'pool' && this.#pool ? this.#pool : this.#inline;
+    const executor = (method.runs === 'pool' || this.#options.allInPool) && this.#pool ? this.#pool : this.#inline;
     const context: ContextData = {
       callId: envelope.id, service: service.name, version: service.version, method: name,
       deadline: Number.isFinite(deadline) ? deadline : undefined, meta: envelope.meta, auth: principal,

@@ -41,7 +41,13 @@ export function memoryTransport(target: Dispatcher | { dispatcher: Dispatcher },
     version: call.version,
     method: call.method,
     input: wire(call.input, 'input', 'INVALID_ARGUMENT'),
-    meta: { deadline: call.deadline, hops: 0, headers: lowerCaseKeys({ ...options.metadata, ...call.metadata }) },
+    meta: {
+      deadline: call.deadline,
+      hops: call.hops ?? 0,
+      traceparent: call.traceparent,
+      visited: call.visited ? [...call.visited] : undefined,
+      headers: lowerCaseKeys({ ...options.metadata, ...call.metadata }),
+    },
   });
 
   /** The call's cancellation, as a transport gives it: the caller's abort becomes CANCELLED. */

@@ -4,14 +4,12 @@
  * build), served from the live server's origin, and calls a method, reads streams, sees a typed
  * error and cancels a call. Then /docs must render the API reference from local files only.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { bundleForBrowser } from '../support/browser-bundle.js';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttp, type Harness } from '../http/harness.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let h: Harness;
 let browser: Browser;
@@ -22,7 +20,7 @@ beforeAll(async () => {
   const code = bundle.text.replace(/<\/script/gi, '<\\/script');
   html = readFileSync('test/browser/fixture/index.html', 'utf8').replace('/*BUNDLE*/', () => code);
   h = await startHttp({ openapiFile: 'generated/openapi.json' });
-  if (existsSync(CHROMIUM)) browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
@@ -30,8 +28,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-// Without Chromium a developer's run skips this; under CI (CI=true) it fails instead of passing silently.
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('the HTTP client in a browser', () => {
+describe('the HTTP client in a browser', () => {
   it.each(['json', 'msgpack'] as const)('calls, streams, typed errors and cancellation over %s', async (codec) => {
     const page = await browser.newPage();
     const finishedBefore = h.probe.watchFinished;

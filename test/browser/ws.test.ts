@@ -3,23 +3,21 @@
  * method, reads a stream and receives an event through the generated clients over wsClient. Also
  * checks that the bundle holds neither the `ws` package nor any Node builtin.
  */
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { bundleForBrowser } from '../support/browser-bundle.js';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mathService } from '../../examples/handlers/math.js';
 import { createTickerService } from '../../examples/handlers/ticker.js';
 import { Dispatcher } from 'accord-rpc/core';
 import { wsTransport, type WsServerTransport } from 'accord-rpc/ws';
 
-const CHROMIUM = '/usr/bin/chromium';
 const entry = fileURLToPath(new URL('./ws-fixture/page.ts', import.meta.url));
 
-// Without Chromium a developer's run skips this; under CI (CI=true) it fails instead of passing silently.
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('ws client in a browser', () => {
+describe('ws client in a browser', () => {
   let http: Server;
   let transport: WsServerTransport;
   let browser: Browser;
@@ -39,10 +37,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('ws client in a browse
     transport = wsTransport({ server: http, path: '/ws' });
     await transport.start(new Dispatcher({ services: [mathService, createTickerService()] }));
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

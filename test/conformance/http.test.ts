@@ -1,4 +1,4 @@
-/** The conformance suite over HTTP, JSON and MessagePack. */
+/** The conformance suite over HTTP, JSON and MessagePack, with handlers inline and in a pool worker. */
 import { httpClient, httpTransport } from 'accord-rpc/http';
 import { conformanceSuite, type ConformanceFactory } from './suite.js';
 
@@ -13,3 +13,5 @@ const overHttp = (codec: 'json' | 'msgpack'): ConformanceFactory => async (dispa
 
 conformanceSuite('http json', overHttp('json'));
 conformanceSuite('http msgpack', overHttp('msgpack'));
+conformanceSuite('http json', overHttp('json'), { pool: true });
+conformanceSuite('http msgpack', overHttp('msgpack'), { pool: true });

@@ -19,11 +19,14 @@
  * bytes() fields come back as Uint8Array over every codec: MessagePack carries them raw, and over
  * JSON the generated client turns the base64 back into bytes (ServiceInfo.bytes).
  */
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientTransport } from 'accord-rpc/client';
 import { AccordError, Dispatcher } from 'accord-rpc/core';
+import { createPool, type PoolHandle } from 'accord-rpc/pool';
 import { createClients, type AccordClients } from '../../generated/index.js';
 import { authenticate, conformanceServices, createProbe, type Probe } from './handlers.js';
+import { mirroredProbe } from './probe-channel.js';
 
 export interface ConformanceTarget {
   /** A client transport connected to the started server. */
@@ -34,6 +37,35 @@ export interface ConformanceTarget {
 
 /** Starts your server transport for `dispatcher` and returns a client transport connected to it. */
 export type ConformanceFactory = (dispatcher: Dispatcher) => Promise<ConformanceTarget>;
+
+export interface ConformanceOptions {
+  /**
+   * Run every method in a pool worker (one thread, so the handlers' in-memory state stays
+   * consistent), with the probe mirrored from the worker.
+   */
+  pool?: boolean;
+}
+
+/** A dispatcher over the conformance handlers, inline or entirely in a one-thread pool. */
+async function conformanceDispatcher(options: ConformanceOptions): Promise<{ dispatcher: Dispatcher; probe: Probe; close(): Promise<void> }> {
+  if (!options.pool) {
+    const probe = createProbe();
+    return { dispatcher: new Dispatcher({ services: conformanceServices(probe), authenticate }), probe, close: async () => undefined };
+  }
+  const mirror = mirroredProbe();
+  const pool: PoolHandle = createPool({ modules: [fileURLToPath(new URL('./pool-handlers.ts', import.meta.url))], threads: 1 });
+  await pool.ready();
+  // The main thread's bound services only describe the contracts here: every call runs in the worker.
+  const dispatcher = new Dispatcher({ services: conformanceServices(createProbe()), pool: pool.executor, allInPool: true, authenticate });
+  return {
+    dispatcher,
+    probe: mirror,
+    close: async () => {
+      await pool.close();
+      mirror.close();
+    },
+  };
+}
 
 /** Polls `check` until it is true or `ms` pass. */
 async function until(check: () => boolean, ms = 3_000): Promise<void> {
@@ -55,28 +87,31 @@ async function failure(promise: Promise<unknown>): Promise<AccordError> {
   throw new Error('expected the call to fail');
 }
 
-export function conformanceSuite(name: string, factory: ConformanceFactory): void {
+export function conformanceSuite(name: string, factory: ConformanceFactory, options: ConformanceOptions = {}): void {
   const asBytes = (value: unknown): Uint8Array => {
     expect(value).toBeInstanceOf(Uint8Array);
     return value as Uint8Array;
   };
 
-  describe(`transport conformance: ${name}`, () => {
+  describe(`transport conformance: ${name}${options.pool ? ', every method in a pool worker' : ''}`, () => {
     let target: ConformanceTarget;
     let probe: Probe;
+    let closeDispatcher: (() => Promise<void>) | undefined;
     let api: AccordClients;
     let raw: ClientTransport;
     const withToken = (token: string) => createClients(raw, { metadata: { authorization: `Bearer ${token}` } });
 
     beforeAll(async () => {
-      probe = createProbe();
-      const dispatcher = new Dispatcher({ services: conformanceServices(probe), authenticate });
-      target = await factory(dispatcher);
+      const built = await conformanceDispatcher(options);
+      probe = built.probe;
+      closeDispatcher = built.close;
+      target = await factory(built.dispatcher);
       raw = target.client;
       api = createClients(raw);
     });
     afterAll(async () => {
       await target?.close();
+      await closeDispatcher?.();
     });
 
     describe('unary calls through the generated clients', () => {

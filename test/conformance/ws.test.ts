@@ -1,4 +1,4 @@
-/** The conformance suite over WebSocket, JSON (text frames) and MessagePack (binary frames). */
+/** The conformance suite over WebSocket, JSON (text frames) and MessagePack (binary frames), with handlers inline and in a pool worker. */
 import { wsClient, wsTransport } from 'accord-rpc/ws';
 import { conformanceSuite, type ConformanceFactory } from './suite.js';
 
@@ -17,3 +17,5 @@ const overWs = (codec: 'json' | 'msgpack'): ConformanceFactory => async (dispatc
 
 conformanceSuite('ws json', overWs('json'));
 conformanceSuite('ws msgpack', overWs('msgpack'));
+conformanceSuite('ws json', overWs('json'), { pool: true });
+conformanceSuite('ws msgpack', overWs('msgpack'), { pool: true });

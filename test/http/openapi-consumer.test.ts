@@ -72,7 +72,11 @@ describe('an openapi-typescript + openapi-fetch consumer', () => {
   it('the consumer type-checks against the generated types', async () => {
     const tsc = resolve('node_modules/typescript/bin/tsc');
     const args = ['--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--lib', 'es2023,dom', '--types', 'node', join(dir, 'consumer.ts')];
-    const { stdout } = await promisify(execFile)(process.execPath, [tsc, ...args]).catch((e: { stdout: string }) => ({ stdout: e.stdout }));
-    expect(stdout).toBe('');
+    // Exit code and both streams: a tsc that failed to start (exit 1, no stdout) must fail this test too.
+    const result = await promisify(execFile)(process.execPath, [tsc, ...args]).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }),
+    );
+    expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
   }, 60_000);
 });

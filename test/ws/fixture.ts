@@ -19,6 +19,7 @@ export const probeContract = service({
     hold: unary({ input: z.object({ key: z.string() }), output: z.object({ released: z.boolean() }), runs: 'inline', idempotent: true }),
     count: stream({ input: z.object({ count: z.number().int(), pad: z.number().int().default(0) }), output: z.object({ i: z.number(), pad: z.string() }), runs: 'inline' }),
     note: unary({ input: z.object({ text: z.string() }), output: z.object({}), runs: 'inline' }),
+    meta: unary({ input: z.object({}), output: z.object({ hops: z.number(), traceparent: z.string().optional(), visited: z.array(z.string()).optional() }), runs: 'inline' }),
   },
   events: {
     noted: event({ data: z.object({ text: z.string() }) }),
@@ -67,6 +68,9 @@ export function createProbeService(state: ProbeState): BoundService {
       ctx.emit('noted', { text });
       return {};
     },
+    meta: (_: unknown, ctx: { meta: { hops: number; traceparent?: string; visited?: string[] } }) => ({
+      hops: ctx.meta.hops, traceparent: ctx.meta.traceparent, visited: ctx.meta.visited,
+    }),
   });
 }
 

@@ -28,7 +28,45 @@ describe('ws protocol', () => {
     const peer = await rawPeer(h.url);
     peer.send([1, 2, 3].map((id) => ({ type: 'call', id, service: 'math', version: 1, method: 'add', input: { a: id, b: 0 } })));
     await until(() => peer.frames.filter((f) => f.type === 'result').length === 3);
+    expect(peer.frames.filter((f) => f.type === 'result').map((f) => f.id)).toEqual([1, 2, 3]);
+    // Order matters, not only arrival: the subscription exists before the call in the same batch emits.
+    peer.send([
+      { type: 'subscribe', id: 10, service: 'probe', version: 1, event: 'noted' },
+      { type: 'call', id: 11, service: 'probe', version: 1, method: 'note', input: { text: 'in order' } },
+      { type: 'unsubscribe', id: 10 },
+      { type: 'call', id: 12, service: 'probe', version: 1, method: 'note', input: { text: 'after unsubscribe' } },
+    ]);
+    await until(() => peer.frames.some((f) => f.id === 12));
+    expect(peer.frames.filter((f) => f.type === 'event')).toEqual([{ type: 'event', id: 10, data: { text: 'in order' } }]);
     peer.socket.close();
+  });
+
+  it("enforces a call frame's timeout on the server: a slow handler gets DEADLINE_EXCEEDED from the server and its signal aborts", async () => {
+    const peer = await rawPeer(h.url);
+    peer.send({ type: 'call', id: 1, service: 'probe', version: 1, method: 'hold', input: { key: 'server-deadline' }, timeout: 80 });
+    await until(() => peer.frames.some((f) => f.id === 1), 2_000);
+    // The raw peer has no client-side timer: this error can only have come from the server.
+    expect(peer.frames.find((f) => f.id === 1)).toMatchObject({ type: 'error', id: 1, error: { code: 'DEADLINE_EXCEEDED' } });
+    await until(() => h.state.aborted.includes('DEADLINE_EXCEEDED'));
+    peer.socket.close();
+  });
+
+  it('carries hops, trace context and the visited nodes of a call frame to the handler', async () => {
+    const peer = await rawPeer(h.url);
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    peer.send({ type: 'call', id: 1, service: 'probe', version: 1, method: 'meta', input: {}, hops: 2, traceparent, visited: ['edge-1'] });
+    peer.send({ type: 'call', id: 2, service: 'probe', version: 1, method: 'meta', input: {}, visited: ['bad node id'] });
+    peer.send({ type: 'call', id: 3, service: 'probe', version: 1, method: 'meta', input: {}, visited: [h.dispatcher.nodeId] });
+    await until(() => peer.frames.some((f) => f.id === 3) || peer.frames.some((f) => f.type === 'error' && f.id === undefined));
+    expect(peer.frames.find((f) => f.id === 1)).toEqual({ type: 'result', id: 1, output: { hops: 2, traceparent, visited: ['edge-1'] } });
+    // A malformed visited list is a protocol error: the connection closes.
+    expect(peer.frames.find((f) => f.type === 'error' && f.id === undefined)).toMatchObject({ error: { code: 'PROTOCOL_ERROR', message: expect.stringContaining('visited') } });
+    expect((await peer.closed).code).toBe(1002);
+    const again = await rawPeer(h.url);
+    again.send({ type: 'call', id: 3, service: 'probe', version: 1, method: 'meta', input: {}, visited: [h.dispatcher.nodeId] });
+    await until(() => again.frames.some((f) => f.id === 3));
+    expect(again.frames.find((f) => f.id === 3)).toMatchObject({ type: 'error', error: { code: 'LOOP_DETECTED' } });
+    again.socket.close();
   });
 
   it('refuses an unsupported protocol version with a protocol error', async () => {
