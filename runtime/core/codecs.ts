@@ -22,8 +22,26 @@ function replaceBytes(this: unknown, key: string, value: unknown): unknown {
   return raw instanceof Uint8Array ? bytesToBase64(raw) : value;
 }
 
+/**
+ * JSON text for a value, with Uint8Array fields as base64. A replacer function takes JSON.stringify
+ * off V8's fast path (measured ~3x slower on small frames), so it is used only when the value
+ * holds bytes somewhere: a walk that stops at the first Uint8Array costs far less than that.
+ */
 export function encodeJson(value: unknown): string {
-  return JSON.stringify(value, replaceBytes) ?? 'null';
+  return (holdsBytes(value, 0) ? JSON.stringify(value, replaceBytes) : JSON.stringify(value)) ?? 'null';
+}
+
+function holdsBytes(value: unknown, depth: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (value instanceof Uint8Array) return true;
+  // Past this depth, let the replacer path decide rather than walk on.
+  if (depth > 32) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (holdsBytes(value[i], depth + 1)) return true;
+    return false;
+  }
+  for (const key in value) if (holdsBytes((value as Record<string, unknown>)[key], depth + 1)) return true;
+  return false;
 }
 
 export const jsonCodec: Codec = {

@@ -85,7 +85,7 @@ export class FrameChannel {
     if (size > this.#outbox.maxMessageBytes) {
       throw new AccordError('PAYLOAD_TOO_LARGE', `the ${what} frame is ${size} bytes, over the peer's limit of ${this.#outbox.maxMessageBytes}`);
     }
-    if (!this.#closed) this.#outbox.pushEncoded(encoded);
+    if (!this.#closed) this.#outbox.pushEncoded(encoded, size);
   }
 
   /** Writes what is queued now (before a close, or before waiting on the socket). */

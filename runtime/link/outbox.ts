@@ -32,8 +32,8 @@ export class Outbox {
     return this.pushEncoded(encodeFrame(this.codec, frame));
   }
 
-  pushEncoded(part: EncodedFrame): number {
-    const size = encodedSize(part);
+  /** Queues an encoded frame; `size` when the caller already measured it. */
+  pushEncoded(part: EncodedFrame, size = encodedSize(part)): number {
     if (this.#bytes > 0 && this.#bytes + size + 16 > this.maxMessageBytes) this.flush();
     this.#parts.push(part);
     this.#bytes += size;
