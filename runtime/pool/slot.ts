@@ -10,7 +10,10 @@ import type { CallKind, ServiceInfo, TaskInfo } from './protocol.js';
 import type { StreamInbox } from '../core/stream-inbox.js';
 import type { StreamSender } from '../core/stream-sender.js';
 
-/** One call (or task run) from submission until the worker confirms it is over. */
+/**
+ * One call (or task run) from submission until the worker confirms it is over. It settles once:
+ * the first of its answer, its error and its abort reason wins (the others may still arrive).
+ */
 export class PoolCall {
   slot: Slot | undefined = undefined;
   queued = false;
@@ -32,6 +35,29 @@ export class PoolCall {
     readonly ctx: ContextData,
     readonly hooks: ContextHooks | undefined,
   ) {}
+
+  settleValue(value: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.removeAbort?.();
+    this.resolve!(value);
+  }
+
+  settleError(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.removeAbort?.();
+    if (this.inbox) this.inbox.end(error);
+    else this.reject!(error);
+  }
+
+  /** A stream call's worker ended the stream without an error. */
+  settleEnd(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.removeAbort?.();
+    this.inbox?.end();
+  }
 }
 
 /** A nested call or stream the main thread serves for a worker's handler. */
