@@ -44,15 +44,21 @@ const INSTALLED = Symbol('accord.clientMethodsInstalled');
 /** Codes worth another attempt of an idempotent call: the server never ran it, or was not reachable. */
 const RETRYABLE = new Set(['UNAVAILABLE']);
 
+/** Shared by every call without metadata: transports only read it. */
+const NO_METADATA: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 export class ServiceClient {
   readonly #transport: ClientTransport;
   readonly #info: ServiceInfo;
   readonly #options: ClientOptions;
+  /** The client's metadata, lower-cased once. */
+  readonly #metadata: Record<string, string>;
 
   constructor(transport: ClientTransport, info: ServiceInfo, options: ClientOptions = {}) {
     this.#transport = transport;
     this.#info = info;
     this.#options = options;
+    this.#metadata = options.metadata ? lowerCaseKeys(options.metadata) : NO_METADATA;
     ServiceClient.#install(new.target.prototype, info);
   }
 
@@ -72,15 +78,17 @@ export class ServiceClient {
     Object.defineProperty(prototype, INSTALLED, { value: true });
   }
 
-  protected $unary(method: string, input: unknown, options: CallOptions = {}): Promise<unknown> {
+  protected $unary(method: string, input: unknown, options: CallOptions = NO_OPTIONS): Promise<unknown> {
     const call = this.#outgoing(method, input, options);
     const policy = options.retry ?? this.#options.retry ?? DEFAULT_RETRY;
-    const result = !call.idempotent || policy === false || policy.retries <= 0 ? this.#transport.unary(call) : this.#withRetries(call, policy);
+    let result = this.#transport.unary(call);
+    // Retries cost nothing until a first attempt fails: no async wrapper around every call.
+    if (call.idempotent && policy !== false && policy.retries > 0) result = result.catch((error: unknown) => this.#retry(call, policy, error));
     const paths = this.#info.bytes?.outputs?.[method];
     return paths ? result.then((output) => reviveBytes(output, paths)) : result;
   }
 
-  protected $stream(method: string, input: unknown, options: CallOptions = {}): AsyncIterable<unknown> {
+  protected $stream(method: string, input: unknown, options: CallOptions = NO_OPTIONS): AsyncIterable<unknown> {
     const items = this.#transport.stream(this.#outgoing(method, input, options));
     const paths = this.#info.bytes?.outputs?.[method];
     return paths ? revivingStream(items, paths) : items;
@@ -110,31 +118,32 @@ export class ServiceClient {
       input,
       deadline: timeoutMs !== undefined ? Date.now() + timeoutMs : undefined,
       signal: options.signal,
-      metadata: mergeMetadata(this.#options.metadata, options.metadata),
+      metadata: options.metadata ? { ...this.#metadata, ...lowerCaseKeys(options.metadata) } : this.#metadata,
       idempotent: info?.idempotent ?? false,
     };
   }
 
-  async #withRetries(call: OutgoingCall, policy: RetryPolicy): Promise<unknown> {
+  /** After a failed first attempt: further attempts with backoff and jitter while the error is retryable. */
+  async #retry(call: OutgoingCall, policy: RetryPolicy, firstError: unknown): Promise<unknown> {
+    let error = firstError;
     for (let attempt = 0; ; attempt++) {
+      const retryable = error instanceof AccordError && RETRYABLE.has(error.code);
+      const delay = backoffDelay(attempt, { initialMs: policy.initialDelayMs, maxMs: policy.maxDelayMs });
+      const timeLeft = call.deadline === undefined ? Infinity : call.deadline - Date.now();
+      if (!retryable || attempt >= policy.retries || delay >= timeLeft || call.signal?.aborted) throw error;
+      await sleep(delay, call.signal).catch(() => {
+        throw new AccordError('CANCELLED', 'the call was cancelled while waiting to retry');
+      });
       try {
         return await this.#transport.unary(call);
-      } catch (error) {
-        const retryable = error instanceof AccordError && RETRYABLE.has(error.code);
-        const delay = backoffDelay(attempt, { initialMs: policy.initialDelayMs, maxMs: policy.maxDelayMs });
-        const timeLeft = call.deadline === undefined ? Infinity : call.deadline - Date.now();
-        if (!retryable || attempt >= policy.retries || delay >= timeLeft || call.signal?.aborted) throw error;
-        await sleep(delay, call.signal).catch(() => {
-          throw new AccordError('CANCELLED', 'the call was cancelled while waiting to retry');
-        });
+      } catch (next) {
+        error = next;
       }
     }
   }
 }
 
-function mergeMetadata(base?: Record<string, string>, extra?: Record<string, string>): Record<string, string> {
-  return { ...(base && lowerCaseKeys(base)), ...(extra && lowerCaseKeys(extra)) };
-}
+const NO_OPTIONS: CallOptions = Object.freeze({});
 
 /** The stream's items with bytes revived; `return()` still reaches the transport's iterator (cancellation). */
 function revivingStream(items: AsyncIterable<unknown>, paths: readonly BytesPath[]): AsyncIterable<unknown> {

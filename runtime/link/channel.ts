@@ -6,7 +6,7 @@
  * drain below the high-water mark. Browser-safe.
  */
 import { AccordError } from '../core/errors.js';
-import { decodeMessage, encodedSize, encodeFrame, protocolError, type EncodedFrame } from './frame-codec.js';
+import { decodeMessage, encodedSize, encodeFrame, protocolError, sizeBound, sizeEstimate, type EncodedFrame } from './frame-codec.js';
 import { parseFrame, type FrameRole } from './frame-validation.js';
 import type { CodecName, Frame } from './frames.js';
 import { Outbox } from './outbox.js';
@@ -81,11 +81,12 @@ export class FrameChannel {
 
   /** Queues a frame `encode()` made; PAYLOAD_TOO_LARGE when it alone is over the peer's limit. */
   sendEncoded(encoded: EncodedFrame, what: string): void {
-    const size = encodedSize(encoded);
-    if (size > this.#outbox.maxMessageBytes) {
-      throw new AccordError('PAYLOAD_TOO_LARGE', `the ${what} frame is ${size} bytes, over the peer's limit of ${this.#outbox.maxMessageBytes}`);
+    const limit = this.#outbox.maxMessageBytes;
+    if (sizeBound(encoded) > limit) {
+      const size = encodedSize(encoded);
+      if (size > limit) throw new AccordError('PAYLOAD_TOO_LARGE', `the ${what} frame is ${size} bytes, over the peer's limit of ${limit}`);
     }
-    if (!this.#closed) this.#outbox.pushEncoded(encoded, size);
+    if (!this.#closed) this.#outbox.pushEncoded(encoded);
   }
 
   /** Writes what is queued now (before a close, or before waiting on the socket). */
@@ -133,7 +134,7 @@ export class FrameChannel {
     const socket = this.socket;
     if (!socket.writable) return;
     // Ask for a write callback whenever the socket may be filling up, so drained() can wait on it.
-    if (socket.bufferedAmount + encodedSize(message) > this.#highWater / 2) {
+    if (socket.bufferedAmount + sizeEstimate(message) > this.#highWater / 2) {
       this.#pendingWrites++;
       socket.send(message, this.#afterWrite);
     } else {

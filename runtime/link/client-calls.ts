@@ -52,6 +52,7 @@ abstract class CallBase implements PendingCall, SessionUser {
 
   /** Arms deadline and abort; false if the call already failed before it started. */
   protected arm(): boolean {
+    if (this.call.deadline === undefined && this.call.signal === undefined) return true;
     const deadline = new CallDeadline(this.call, (error) => this.abandon(error));
     if (deadline.early) {
       this.fail(deadline.early);

@@ -20,6 +20,19 @@ export function encodeFrame(codec: CodecName, frame: Frame): EncodedFrame {
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
+/**
+ * A cheap upper bound of a part's wire size (UTF-8 takes at most 3 bytes per UTF-16 unit). Limits
+ * are checked against it first; the exact size is counted only for parts that come close.
+ */
+export function sizeBound(part: EncodedFrame): number {
+  return typeof part === 'string' ? part.length * 3 : part.byteLength;
+}
+
+/** About the bytes a part takes on the wire (exact for ASCII text and bytes), for buffer accounting. */
+export function sizeEstimate(part: EncodedFrame): number {
+  return typeof part === 'string' ? part.length : part.byteLength;
+}
+
 /** Bytes a part takes on the wire (UTF-8 for JSON text), for frame-size limits. */
 export function encodedSize(part: EncodedFrame): number {
   if (typeof part !== 'string') return part.byteLength;

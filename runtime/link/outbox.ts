@@ -1,10 +1,11 @@
 /**
  * Outgoing frames of one connection, batched per event-loop turn: frames queued in the same turn
  * leave as one message (a batch), which saves a message header, a write and a receive event per
- * frame when many calls are in flight. A batch never exceeds `maxMessageBytes`; a larger single
- * frame is written alone (the peer's limit is checked before frames are queued). Browser-safe.
+ * frame when many calls are in flight. A batch never exceeds `maxMessageBytes` (counted by each
+ * part's upper bound, so no text is scanned for its UTF-8 length); a larger single frame is
+ * written alone (the peer's limit is checked before frames are queued). Browser-safe.
  */
-import { encodedSize, encodeFrame, joinBatch, type EncodedFrame } from './frame-codec.js';
+import { encodeFrame, joinBatch, sizeBound, sizeEstimate, type EncodedFrame } from './frame-codec.js';
 import type { CodecName, Frame } from './frames.js';
 import { TurnFlush } from './turn-flush.js';
 
@@ -13,6 +14,7 @@ export class Outbox {
   maxMessageBytes: number;
   #parts: EncodedFrame[] = [];
   #bytes = 0;
+  #bound = 0;
   readonly #write: (message: EncodedFrame) => void;
   readonly #turn = new TurnFlush(() => this.flush());
 
@@ -22,23 +24,23 @@ export class Outbox {
     this.#write = write;
   }
 
-  /** Bytes queued and not yet written. */
+  /** Bytes queued and not yet written (about: text counted by its length). */
   get bytes(): number {
     return this.#bytes;
   }
 
-  /** Encodes `frame` (throws if it cannot be encoded) and queues it; returns its encoded size. */
-  push(frame: Frame): number {
-    return this.pushEncoded(encodeFrame(this.codec, frame));
+  /** Encodes `frame` (throws if it cannot be encoded) and queues it. */
+  push(frame: Frame): void {
+    this.pushEncoded(encodeFrame(this.codec, frame));
   }
 
-  /** Queues an encoded frame; `size` when the caller already measured it. */
-  pushEncoded(part: EncodedFrame, size = encodedSize(part)): number {
-    if (this.#bytes > 0 && this.#bytes + size + 16 > this.maxMessageBytes) this.flush();
+  pushEncoded(part: EncodedFrame): void {
+    const bound = sizeBound(part);
+    if (this.#bound > 0 && this.#bound + bound + 16 > this.maxMessageBytes) this.flush();
     this.#parts.push(part);
-    this.#bytes += size;
+    this.#bytes += sizeEstimate(part);
+    this.#bound += bound;
     this.#turn.request();
-    return size;
   }
 
   /** Writes what is queued now. */
@@ -47,6 +49,7 @@ export class Outbox {
     const parts = this.#parts;
     this.#parts = [];
     this.#bytes = 0;
+    this.#bound = 0;
     this.#write(joinBatch(this.codec, parts));
   }
 
@@ -54,5 +57,6 @@ export class Outbox {
   clear(): void {
     this.#parts = [];
     this.#bytes = 0;
+    this.#bound = 0;
   }
 }
