@@ -11,8 +11,9 @@ import { emitServiceTypes } from './emit-types.js';
 import { tsHeader } from './file-header.js';
 import { buildJsonSchemaFiles } from './json-schema-files.js';
 import type { LoadedService } from './load-contracts.js';
+import { buildAsyncApi } from './asyncapi/document.js';
 import { buildManifest } from './manifest.js';
-import { buildOpenApi } from './openapi.js';
+import { buildOpenApi, type OpenApiOptions } from './openapi.js';
 import { stringifyJson } from './canonical-json.js';
 import { createPrinterProject } from './source-printer.js';
 import { packageEntry } from './module-paths.js';
@@ -20,9 +21,11 @@ import { packageEntry } from './module-paths.js';
 export interface GenerateOptions {
   /** Absolute output directory (generated files import contracts relative to it, the runtime by package name). */
   outDir: string;
+  /** OpenAPI options (`servers`); the default document says a relative `/`. */
+  openapi?: OpenApiOptions;
 }
 
-export function generate(services: LoadedService[], { outDir }: GenerateOptions): Map<string, string> {
+export function generate(services: LoadedService[], { outDir, openapi }: GenerateOptions): Map<string, string> {
   const out = new Map<string, string>();
   const project = createPrinterProject();
   const byName = new Map<string, LoadedService[]>();
@@ -57,7 +60,8 @@ export function generate(services: LoadedService[], { outDir }: GenerateOptions)
   out.set('index.ts', `${tsHeader('contracts/')}\n${emitIndexFile({ project, path: join(outDir, 'index.ts'), services: grouped, files: indexFiles, runtimeClient })}`);
 
   const contracts: ServiceContract[] = services.map((s) => s.contract);
-  out.set('openapi.json', stringifyJson(buildOpenApi(contracts)));
+  out.set('openapi.json', stringifyJson(buildOpenApi(contracts, openapi)));
+  out.set('asyncapi.json', stringifyJson(buildAsyncApi(contracts)));
   for (const [path, schema] of buildJsonSchemaFiles(contracts)) out.set(path, stringifyJson(schema));
   out.set('manifest.json', stringifyJson(buildManifest(contracts)));
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

@@ -1,62 +1,62 @@
 /**
- * `generated/manifest.json`: a fingerprint per service version and per method, which servers and
- * mesh nodes compare at handshake. A method's fingerprint is the sha256 of the canonical JSON of its
- * input and output JSON Schemas, its declared errors (status and data schema) and the options that
- * change how it is called (kind, route, idempotent, auth, runs, timeout). Descriptions, summaries
- * and tags are left out: editing docs must not break a handshake.
+ * `generated/manifest.json`: per service version and per method, the fingerprint servers and mesh
+ * nodes compare at handshake (computed by runtime/core/fingerprint.ts, the same code the runtime
+ * runs) and the canonical form it hashes: input, output, error and event schemas, route, auth,
+ * idempotency. Keeping the schemas, not only their hashes, lets `accord diff` compare a manifest
+ * with contracts or with another manifest structurally. `deprecated` is kept beside the
+ * fingerprint, not in it: deprecating a method changes no caller's contract.
  */
-import { createHash } from 'node:crypto';
-import { serviceKey, type MethodContract, type ServiceContract } from '../runtime/contract/index.js';
-import { canonicalJson } from './canonical-json.js';
+import { serviceKey, type ServiceContract } from '../runtime/contract/index.js';
+import {
+  canonicalEvent, canonicalMethod, canonicalSecuritySchemes,
+  type CanonicalEvent, type CanonicalMethod, type CanonicalSecurityScheme,
+} from '../runtime/contract/canonical-form.js';
+import { serviceFingerprints } from '../runtime/core/fingerprint.js';
 import { JSON_GENERATED_NOTE } from './file-header.js';
-import { toJsonSchema } from './json-schema.js';
+
+/** Format of manifest.json. 2: methods and events keep their canonical form, and fingerprints leave documentation, `runs` and `timeoutMs` out. */
+export const MANIFEST_VERSION = 2;
+
+export type ManifestMethod = { kind: CanonicalMethod['kind']; fingerprint: string; deprecated: boolean } & Omit<CanonicalMethod, 'kind'>;
+export type ManifestEvent = { fingerprint: string } & CanonicalEvent;
+
+export interface ManifestService {
+  name: string;
+  version: number;
+  fingerprint: string;
+  securitySchemes: Record<string, CanonicalSecurityScheme>;
+  methods: Record<string, ManifestMethod>;
+  events: Record<string, ManifestEvent>;
+}
 
 export interface Manifest {
   'x-generated': string;
-  /** Format of this file; bumped when the fingerprint recipe changes. */
-  manifestVersion: 1;
-  services: Record<string, {
-    name: string;
-    version: number;
-    fingerprint: string;
-    methods: Record<string, { kind: 'unary' | 'stream'; fingerprint: string }>;
-    events: Record<string, { fingerprint: string }>;
-  }>;
-}
-
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-
-/** What a method's fingerprint covers, as plain data. */
-export function methodFingerprintSource(method: MethodContract): unknown {
-  return {
-    kind: method.kind,
-    input: toJsonSchema(method.input, 'input'),
-    output: toJsonSchema(method.output, 'output'),
-    errors: Object.fromEntries(Object.keys(method.errors).sort().map((code) => {
-      const spec = method.errors[code];
-      return [code, { status: spec.status, data: spec.data ? toJsonSchema(spec.data, 'output') : null }];
-    })),
-    route: method.route ? `${method.route.verb} ${method.route.path}` : null,
-    idempotent: method.idempotent,
-    auth: method.auth ?? null,
-    runs: method.runs,
-    timeoutMs: method.timeoutMs ?? null,
-  };
+  manifestVersion: typeof MANIFEST_VERSION;
+  /** `users.v2` → that service version. */
+  services: Record<string, ManifestService>;
 }
 
 export function buildManifest(services: ServiceContract[]): Manifest {
   const out: Manifest['services'] = {};
   for (const service of services) {
-    const methods: Manifest['services'][string]['methods'] = {};
+    const fingerprints = serviceFingerprints(service);
+    const methods: ManifestService['methods'] = {};
     for (const name of Object.keys(service.methods).sort()) {
-      methods[name] = { kind: service.methods[name].kind, fingerprint: sha256(canonicalJson(methodFingerprintSource(service.methods[name]))) };
+      const { kind, ...rest } = canonicalMethod(service.methods[name]);
+      methods[name] = { kind, fingerprint: fingerprints.methods[name], deprecated: service.methods[name].deprecated, ...rest };
     }
-    const events: Manifest['services'][string]['events'] = {};
+    const events: ManifestService['events'] = {};
     for (const name of Object.keys(service.events).sort()) {
-      events[name] = { fingerprint: sha256(canonicalJson(toJsonSchema(service.events[name].data, 'output'))) };
+      events[name] = { fingerprint: fingerprints.events[name], ...canonicalEvent(service.events[name]) };
     }
-    const fingerprint = sha256(canonicalJson({ name: service.name, version: service.version, methods, events }));
-    out[serviceKey(service)] = { name: service.name, version: service.version, fingerprint, methods, events };
+    out[serviceKey(service)] = {
+      name: service.name,
+      version: service.version,
+      fingerprint: fingerprints.service,
+      securitySchemes: canonicalSecuritySchemes(service.securitySchemes),
+      methods,
+      events,
+    };
   }
-  return { 'x-generated': JSON_GENERATED_NOTE, manifestVersion: 1, services: out };
+  return { 'x-generated': JSON_GENERATED_NOTE, manifestVersion: MANIFEST_VERSION, services: out };
 }

@@ -3,13 +3,18 @@
  * (`POST /rpc/<service>/<method>` for the latest version, `POST /rpc/<service>/v<N>/<method>` for
  * older ones), plus a REST operation where the contract declares a route. Error responses use the
  * same status table as the server (FRAMEWORK_STATUS). Named schemas go to components/schemas.
+ * Lint-clean for `redocly lint` (recommended) and `spectral lint` (spectral:oas): every operation
+ * states its security (`[]` when public), tags carry their service's description, and `servers`
+ * is a relative `/` unless the caller passes its own.
  */
 import { createHash } from 'node:crypto';
 import { objectShape, serviceKey, type MethodContract, type SecurityScheme, type ServiceContract } from '../runtime/contract/index.js';
 import { FRAMEWORK_STATUS } from '../runtime/core/errors.js';
 import { canonicalJson } from './canonical-json.js';
 import { JSON_GENERATED_NOTE } from './file-header.js';
-import { toJsonSchema, type Io, type JsonSchema } from './json-schema.js';
+import type { JsonSchema } from './json-schema.js';
+import { SchemaComponents } from './schema-components.js';
+import { errorEnvelope, frameworkSchemas } from './error-schemas.js';
 
 const BODY_TYPES = ['application/json', 'application/msgpack'] as const;
 
@@ -35,79 +40,18 @@ export const SSE_DESCRIPTION = [
 
 type Doc = Record<string, unknown>;
 
-/** Converts message schemas, collecting named schemas for components (see `finish`). */
-class SchemaCollector {
-  readonly defs = new Map<string, { input?: JsonSchema; output?: JsonSchema }>();
-
-  convert(schema: Parameters<typeof toJsonSchema>[0], io: Io): JsonSchema {
-    const { $schema: _drop, $defs, ...rest } = toJsonSchema(schema, io) as JsonSchema & { $defs?: Record<string, JsonSchema> };
-    for (const [id, def] of Object.entries($defs ?? {})) {
-      const entry = this.defs.get(id) ?? {};
-      entry[io] = rewriteRefs(def, io) as JsonSchema;
-      this.defs.set(id, entry);
-    }
-    return rewriteRefs(rest, io) as JsonSchema;
-  }
-
-  /** Input-side defs that equal their output side share the name; others are called `<id>Input`. */
-  inputName(id: string): string {
-    const entry = this.defs.get(id)!;
-    if (!entry.output) return id;
-    return canonicalJson(resolveInputRefs(entry.input, this)) === canonicalJson(entry.output) ? id : `${id}Input`;
-  }
-
-  components(): Record<string, JsonSchema> {
-    const out: Record<string, JsonSchema> = {};
-    for (const [id, entry] of this.defs) {
-      if (entry.output) out[id] = entry.output;
-      if (entry.input && this.inputName(id) !== id) out[`${id}Input`] = entry.input;
-      else if (entry.input && !entry.output) out[id] = entry.input;
-    }
-    return out;
-  }
+export interface OpenApiOptions {
+  /**
+   * The document's `servers`. Default: a relative `/`, the host that serves the document, which is
+   * right for `/openapi.json` on an Accord server; a deployment can list its public URLs instead.
+   */
+  servers?: Array<{ url: string; description?: string }>;
 }
 
-const INPUT_REF = '#/components/schemas/@input/';
+export const DEFAULT_SERVERS = [{ url: '/', description: 'The Accord server that serves this document' }];
 
-/** `#/$defs/X` → `#/components/schemas/X` (output) or a placeholder for input refs, settled at the end. */
-function rewriteRefs(value: unknown, io: Io): unknown {
-  if (Array.isArray(value)) return value.map((v) => rewriteRefs(v, io));
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    out[key] = key === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/')
-      ? `${io === 'input' ? INPUT_REF : '#/components/schemas/'}${v.slice('#/$defs/'.length)}`
-      : rewriteRefs(v, io);
-  }
-  return out;
-}
-
-function resolveInputRefs(value: unknown, collector: SchemaCollector): unknown {
-  if (Array.isArray(value)) return value.map((v) => resolveInputRefs(v, collector));
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    out[key] = key === '$ref' && typeof v === 'string' && v.startsWith(INPUT_REF)
-      ? `#/components/schemas/${v.slice(INPUT_REF.length)}`
-      : resolveInputRefs(v, collector);
-  }
-  return out;
-}
-
-function settleInputRefs(value: unknown, collector: SchemaCollector): unknown {
-  if (Array.isArray(value)) return value.map((v) => settleInputRefs(v, collector));
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    out[key] = key === '$ref' && typeof v === 'string' && v.startsWith(INPUT_REF)
-      ? `#/components/schemas/${collector.inputName(v.slice(INPUT_REF.length))}`
-      : settleInputRefs(v, collector);
-  }
-  return out;
-}
-
-export function buildOpenApi(services: ServiceContract[]): Doc {
-  const collector = new SchemaCollector();
+export function buildOpenApi(services: ServiceContract[], options: OpenApiOptions = {}): Doc {
+  const collector = new SchemaComponents('draft-2020-12');
   const latest = new Map<string, number>();
   for (const s of services) latest.set(s.name, Math.max(latest.get(s.name) ?? 0, s.version));
 
@@ -133,7 +77,8 @@ export function buildOpenApi(services: ServiceContract[]): Doc {
       });
       const input = collector.convert(method.input, 'input');
       const responses = buildResponses(method, collector);
-      const security = method.auth ? { security: method.auth.schemes.map((s) => ({ [s]: method.auth!.scopes })) } : {};
+      // Public operations say so (`security: []`): linters cannot tell a forgotten requirement from none.
+      const security = { security: method.auth ? method.auth.schemes.map((s) => ({ [s]: method.auth!.scopes })) : [] };
 
       const rpcPath = latest.get(service.name) === service.version
         ? `/rpc/${service.name}/${name}`
@@ -148,7 +93,7 @@ export function buildOpenApi(services: ServiceContract[]): Doc {
       if (method.route) {
         const { verb, path, params } = method.route;
         const shape = objectShape(method.input);
-        const object = resolveObject(input, collector);
+        const object = collector.inputObject(input);
         if (!shape || !object) throw new Error(`${where}: a route needs an object input`);
         const properties = (object.properties ?? {}) as Record<string, JsonSchema>;
         const required = new Set((object.required ?? []) as string[]);
@@ -180,7 +125,7 @@ export function buildOpenApi(services: ServiceContract[]): Doc {
     schemas: sortObject({ ...collector.components(), ...frameworkSchemas() }),
     ...(hasSchemes(services) ? { securitySchemes: securitySchemes(services) } : {}),
   };
-  const body = settleInputRefs({ paths: sortedPaths, components }, collector) as Doc;
+  const body = collector.settle({ paths: sortedPaths, components }) as Doc;
   const fingerprint = createHash('sha256').update(canonicalJson(body)).digest('hex').slice(0, 12);
   return {
     openapi: '3.1.0',
@@ -195,22 +140,28 @@ export function buildOpenApi(services: ServiceContract[]): Doc {
         '`info.version` is a fingerprint of this document.',
       ].join(' '),
     },
-    tags: [...tags].sort().map((name) => ({ name })),
+    servers: options.servers ?? DEFAULT_SERVERS,
+    tags: [...tags].sort().map((name) => ({ name, description: tagDescription(name, services) })),
     ...body,
   };
 }
 
-function resolveObject(schema: JsonSchema, collector: SchemaCollector): JsonSchema | undefined {
-  const ref = schema.$ref as string | undefined;
-  if (ref?.startsWith(INPUT_REF)) return collector.defs.get(ref.slice(INPUT_REF.length))?.input;
-  return schema.type === 'object' ? schema : undefined;
+/**
+ * A tag's description: the description of the service version whose methods carry it, or of each
+ * such version (`users v1: …. users v2: …`) when several do.
+ */
+function tagDescription(tag: string, services: ServiceContract[]): string {
+  const carriers = services.filter((s) => Object.values(s.methods).some((m) => (m.tags.length ? m.tags : [s.name]).includes(tag)));
+  const describe = (s: ServiceContract): string => s.description ?? `Operations of ${s.name} v${s.version}.`;
+  if (carriers.length === 1) return describe(carriers[0]);
+  return carriers.map((s) => `${s.name} v${s.version}: ${describe(s)}`).join(' ');
 }
 
 function describe(schema: JsonSchema | undefined): Doc {
   return typeof schema?.description === 'string' ? { description: schema.description } : {};
 }
 
-function buildResponses(method: MethodContract, collector: SchemaCollector): Doc {
+function buildResponses(method: MethodContract, collector: SchemaComponents): Doc {
   const output = collector.convert(method.output, 'output');
   const responses: Record<string, Doc> = {
     '200': method.kind === 'stream'
@@ -241,52 +192,6 @@ function buildResponses(method: MethodContract, collector: SchemaCollector): Doc
     };
   }
   return responses;
-}
-
-function errorEnvelope(code: string, data: JsonSchema | undefined): JsonSchema {
-  return {
-    type: 'object',
-    properties: { code: { type: 'string', const: code }, message: { type: 'string' }, ...(data ? { data } : {}) },
-    required: data ? ['code', 'message', 'data'] : ['code', 'message'],
-  };
-}
-
-function frameworkSchemas(): Record<string, JsonSchema> {
-  return {
-    AccordError: {
-      type: 'object',
-      description: 'The error envelope on every transport: a code (framework or contract), a message and optional data.',
-      properties: {
-        code: { type: 'string', enum: Object.keys(FRAMEWORK_STATUS).sort() },
-        message: { type: 'string' },
-        data: {},
-      },
-      required: ['code', 'message'],
-    },
-    AccordInvalidArgument: {
-      type: 'object',
-      description: 'INVALID_ARGUMENT: the input failed validation; `data.issues` lists each problem with its field path.',
-      properties: {
-        code: { type: 'string', const: 'INVALID_ARGUMENT' },
-        message: { type: 'string' },
-        data: {
-          type: 'object',
-          properties: {
-            issues: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: { path: { type: 'string' }, message: { type: 'string' }, code: { type: 'string' } },
-                required: ['path', 'message'],
-              },
-            },
-          },
-          required: ['issues'],
-        },
-      },
-      required: ['code', 'message', 'data'],
-    },
-  };
 }
 
 function hasSchemes(services: ServiceContract[]): boolean {

@@ -31,3 +31,5 @@ export type { Router, RoutedMethod } from './router.js';
 export { bounded, isPromiseLike } from './bounded.js';
 export { ServiceTable } from './service-table.js';
 export type { CallOptions, ClientTransport, EventSubscription, OutgoingCall, RetryPolicy } from './client-transport.js';
+export { fingerprintOf, serviceFingerprints } from './fingerprint.js';
+export type { ServiceFingerprints } from './fingerprint.js';

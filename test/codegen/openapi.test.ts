@@ -77,6 +77,17 @@ describe('generated/openapi.json', () => {
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-api-key' });
   });
 
+  it('states `security: []` on public operations, describes each tag by its services, and serves from a relative `/`', () => {
+    expect(doc.paths['/rpc/math/add'].post.security).toEqual([]);
+    expect(doc.paths['/v2/users/{id}'].get.security).toEqual([]);
+    expect(doc.tags.find((t: Doc) => t.name === 'math').description).toMatch(/^Arithmetic/);
+    expect(doc.tags.find((t: Doc) => t.name === 'users').description).toMatch(/^users v1: User accounts .* users v2: User accounts/);
+    expect(doc.servers).toEqual([{ url: '/', description: 'The Accord server that serves this document' }]);
+    const methods = { ping: unary({ input: z.object({}), output: z.object({}) }) };
+    const servers = [{ url: 'https://api.example.com', description: 'production' }];
+    expect(buildOpenApi([service({ name: 'serversDemo', version: 1, methods })], { servers }).servers).toEqual(servers);
+  });
+
   it('becomes TypeScript through openapi-typescript that compiles and types the operations', async () => {
     const types = astToString(await openapiTS(structuredClone(doc) as never));
     mkdirSync(dir, { recursive: true });
