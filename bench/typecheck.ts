@@ -4,18 +4,25 @@
  * schemas through `ContractRouterClient<typeof contract>`), written from one synthetic contract
  * set in the same run. Ends with `RATIO typecheck <oRPC time / Accord time>` (higher is better).
  *
+ * The Accord side is a frontend project that installed Accord: it type-checks against the package's
+ * declarations (built here with tsconfig.build.json into its own node_modules/accord-rpc, found
+ * through the package's `exports` without the `accord-source` condition), as users' projects do.
+ *
  * BENCH_SERVICES and BENCH_METHODS scale the set (default 100 × 30).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from '../codegen/generate.js';
 import { loadContracts } from '../codegen/load-contracts.js';
+import { PACKAGE_NAME } from '../codegen/module-paths.js';
 import { writeTree } from '../codegen/output-tree.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const DIR = join(ROOT, '.bench-tmp', 'typecheck');
+/** The Accord frontend: generated/, its usage file, and Accord installed in its node_modules. */
+const FRONTEND = join(DIR, 'accord');
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 100);
 const METHODS = Number(process.env.BENCH_METHODS ?? 30);
 /** Methods of each service the usage files call (both sides call the same ones). */
@@ -41,7 +48,7 @@ function writeAccordContracts(dir: string): void {
     });
     writeFileSync(join(dir, `${svc(s)}.ts`), [
       `import { z } from 'zod';`,
-      `import { service, unary } from 'accord-rpc/contract';`,
+      `import { service, unary } from '${PACKAGE_NAME}/contract';`,
       `export const ${svc(s)} = service({ name: '${svc(s)}', version: 1, methods: {`,
       ...methods,
       `} });`,
@@ -65,7 +72,7 @@ const sampleInput = (_s: number, m: number): string => `{ id: 'x', name${m}: 'n'
 function writeAccordUsage(file: string): void {
   writeFileSync(file, [
     `import { createClients } from './generated/index.js';`,
-    `import type { ClientTransport } from 'accord-rpc/client';`,
+    `import type { ClientTransport } from '${PACKAGE_NAME}/client';`,
     `declare const transport: ClientTransport;`,
     `const clients = createClients(transport);`,
     `export async function use(): Promise<number> {`,
@@ -118,16 +125,34 @@ function writeTsconfig(file: string, entry: string): void {
   }, null, 2));
 }
 
-/** Wall time of one `tsc --noEmit -p <config>` in a child process; fails loudly on type errors. */
-function timeTsc(config: string): number {
-  const started = performance.now();
+/** Runs tsc in a child process; fails loudly on errors. */
+function tsc(args: string[]): void {
   try {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', config], { stdio: 'pipe', timeout: 110_000 });
+    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), ...args], { stdio: 'pipe', timeout: 110_000 });
   } catch (error) {
     const out = String((error as { stdout?: Buffer }).stdout ?? error).slice(0, 2000);
-    throw new Error(`tsc failed on ${config}:\n${out}`);
+    throw new Error(`tsc ${args.join(' ')} failed:\n${out}`);
   }
+}
+
+/** Wall time of one `tsc --noEmit -p <config>`. */
+function timeTsc(config: string): number {
+  const started = performance.now();
+  tsc(['--noEmit', '-p', config]);
   return (performance.now() - started) / 1000;
+}
+
+/**
+ * Makes `project` a package of its own with Accord "installed": the declarations of
+ * tsconfig.build.json and the package's manifest. Its own package.json keeps TypeScript from
+ * resolving `accord-rpc` as this repository's self-reference.
+ */
+function installAccordDeclarations(project: string): void {
+  const installed = join(project, 'node_modules', PACKAGE_NAME);
+  tsc(['-p', join(ROOT, 'tsconfig.build.json'), '--emitDeclarationOnly', '--declarationMap', 'false', '--outDir', join(installed, 'dist')]);
+  const { name, version, type, exports } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(installed, 'package.json'), JSON.stringify({ name, version, type, exports }, null, 2));
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'typecheck-bench-frontend', private: true, type: 'module' }, null, 2));
 }
 
 rmSync(DIR, { recursive: true, force: true });
@@ -137,15 +162,18 @@ console.log(`typecheck: ${SERVICES} services × ${METHODS} methods = ${total} pr
 writeAccordContracts(join(DIR, 'contracts'));
 const genStarted = performance.now();
 const services = await loadContracts(join(DIR, 'contracts'));
-writeTree(join(DIR, 'generated'), generate(services, { outDir: join(DIR, 'generated') }));
+writeTree(join(FRONTEND, 'generated'), generate(services, { outDir: join(FRONTEND, 'generated') }));
 console.log(`accord gen: ${((performance.now() - genStarted) / 1000).toFixed(1)} s (load contracts + write generated/)`);
-writeAccordUsage(join(DIR, 'accord-usage.ts'));
-writeTsconfig(join(DIR, 'tsconfig.accord.json'), 'accord-usage.ts');
+writeAccordUsage(join(FRONTEND, 'usage.ts'));
+writeTsconfig(join(FRONTEND, 'tsconfig.json'), 'usage.ts');
+const buildStarted = performance.now();
+installAccordDeclarations(FRONTEND);
+console.log(`accord declarations (tsconfig.build.json): ${((performance.now() - buildStarted) / 1000).toFixed(1)} s, not timed below`);
 
 writeOrpc(join(DIR, 'orpc'));
 writeTsconfig(join(DIR, 'tsconfig.orpc.json'), 'orpc/usage.ts');
 
-const accord = timeTsc(join(DIR, 'tsconfig.accord.json'));
+const accord = timeTsc(join(FRONTEND, 'tsconfig.json'));
 console.log(`tsc --noEmit, Accord generated clients: ${accord.toFixed(2)} s`);
 const orpc = timeTsc(join(DIR, 'tsconfig.orpc.json'));
 console.log(`tsc --noEmit, oRPC ContractRouterClient: ${orpc.toFixed(2)} s`);

@@ -1,10 +1,14 @@
 /**
  * The `accord` command line. Each subcommand lives in its own module; this file only dispatches.
+ *   accord init [dir]                create a new project (contract, handlers, config, test)
  *   accord gen [--check] [--watch]   generate clients, servers, OpenAPI and JSON Schemas
- *   accord serve [config]            start a server from a deploy-time config file
+ *   accord serve [config] [--watch]  start a server from a deploy-time config file
  *   accord diff <base> [<head>]      classify contract changes as breaking or safe
+ * Installed, it runs compiled from dist/ through bin.ts; in this repository, `npm run gen` and
+ * `npm run serve` run this file from source under tsx.
  */
 const commands: Record<string, () => Promise<{ run(args: string[]): Promise<number> }>> = {
+  init: () => import('./init-command.js'),
   gen: () => import('./gen-command.js'),
   diff: () => import('./diff-command.js'),
   serve: () => import('../runtime/server/serve-command.js'),

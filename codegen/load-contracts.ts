@@ -1,6 +1,7 @@
 /**
- * Imports every contracts/*.ts module and collects its services, remembering which module and
- * export each came from (server.ts imports the contract from there).
+ * Imports every contract module in the contracts folder (TypeScript or JavaScript) and collects its
+ * services, remembering which module and export each came from (server.ts imports the contract
+ * from there). TypeScript loads through tsx: the `accord` command registers it (bin.ts).
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -20,6 +21,12 @@ export class ContractLoadError extends Error {
   override name = 'ContractLoadError';
 }
 
+const CONTRACT_MODULE = /\.m?[jt]s$/;
+/** Declarations and tests that live beside contracts. */
+const NOT_A_CONTRACT = /\.d\.m?ts$|\.(test|spec)\.m?[jt]s$/;
+const stem = (file: string): string => file.replace(CONTRACT_MODULE, '');
+
+/** The contract modules of `dir`, sorted: .ts, .mts, .js and .mjs files. */
 export function contractFiles(dir: string): string[] {
   const abs = resolve(dir);
   let entries: string[];
@@ -28,9 +35,11 @@ export function contractFiles(dir: string): string[] {
   } catch {
     throw new ContractLoadError(`${dir}: no such contracts directory`);
   }
-  return entries
-    .filter((f) => /\.(ts|mts)$/.test(f) && !/\.d\.ts$/.test(f) && !/\.test\.ts$/.test(f))
-    .filter((f) => statSync(join(abs, f)).isFile())
+  const modules = entries.filter((f) => CONTRACT_MODULE.test(f) && !NOT_A_CONTRACT.test(f) && statSync(join(abs, f)).isFile());
+  // `math.js` beside `math.ts` is its compiled output: loading both would define each service twice.
+  const sources = new Set(modules.filter((f) => /\.m?ts$/.test(f)).map(stem));
+  return modules
+    .filter((f) => /\.m?ts$/.test(f) || !sources.has(stem(f)))
     .sort()
     .map((f) => join(abs, f));
 }

@@ -8,7 +8,9 @@ import { watch } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { GenArgs } from './gen-command.js';
 
-const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
+// From source the child runs cli.ts with this process's tsx flags; installed, it runs the compiled
+// bin.js, which registers tsx itself.
+const CLI = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './cli.ts' : './bin.js', import.meta.url));
 const DEBOUNCE_MS = 150;
 
 function runChild(args: string[]): Promise<number> {
@@ -38,7 +40,7 @@ export function watchContracts(options: GenArgs, childArgs: string[]): Promise<n
       running = false;
     };
     const watcher = watch(options.contracts, (_event, file) => {
-      if (file && !/\.(m?ts)$/.test(file)) return;
+      if (file && !/\.m?[jt]s$/.test(file)) return;
       clearTimeout(timer);
       timer = setTimeout(() => void regenerate(), DEBOUNCE_MS);
     });

@@ -1,14 +1,12 @@
 /**
- * Starting one worker thread. From TypeScript sources (development, tests) the worker registers
- * tsx's ESM loader first, then imports worker.ts and the .ts handler modules; from compiled
- * JavaScript (production: `tsc` or esbuild output, `modules` pointing at .js files) it is a plain
- * `new Worker(worker.js)` and tsx is never loaded.
+ * Starting one worker thread. The entry is worker.ts when this file runs from TypeScript sources
+ * (development, tests) and worker.js when it runs compiled (the installed package's dist/). The
+ * worker registers tsx's ESM loader before its entry only when it has TypeScript to load: the entry
+ * itself, or a `.ts` handler module (a user's `accord serve` of TypeScript handlers). Compiled entry
+ * and `.js` handlers make a plain `new Worker(worker.js)`, and tsx is never loaded. Registering is
+ * the worker's own job: Node does not pass module.register() loaders on to worker threads.
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { WorkerConfig } from './protocol.js';
 
 const here = import.meta.url;
@@ -26,19 +24,13 @@ const { workerData } = require('node:worker_threads');
 
 let tsxApi: string | undefined;
 
-/** The ESM build of `tsx/esm/api` (its CommonJS build cannot register from an eval'd worker). */
+/** The URL of `tsx/esm/api`, resolved from here (its ESM build: the CommonJS one cannot register from an eval'd worker). */
 function tsxApiUrl(): string {
-  if (!tsxApi) {
-    try {
-      const manifest = createRequire(here).resolve('tsx/package.json');
-      const exports = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: string | { default: string } }> }).exports;
-      const target = exports['./esm/api'].import;
-      tsxApi = pathToFileURL(join(dirname(manifest), typeof target === 'string' ? target : target.default)).href;
-    } catch (error) {
-      throw new Error('handler modules or the pool itself are TypeScript sources, which workers load with tsx; install tsx, or compile to JavaScript and point `modules` at the .js files', { cause: error });
-    }
+  try {
+    return (tsxApi ??= import.meta.resolve('tsx/esm/api'));
+  } catch (error) {
+    throw new Error('handler modules or the pool itself are TypeScript sources, which workers load with tsx; install tsx, or compile to JavaScript and point `modules` at the .js files', { cause: error });
   }
-  return tsxApi;
 }
 
 export function needsTypeScript(modules: string[]): boolean {

@@ -1,23 +1,28 @@
 /**
- * `accord serve [config]`: loads the deploy-time config (default `accord.config.ts`), applies
- * environment overrides, starts the server, prints its URLs, and stops gracefully on SIGINT or
- * SIGTERM (drain in-flight calls, then close the pool). A second signal exits at once. SIGHUP
- * reloads the pool's handler modules.
+ * `accord serve [config] [--watch]`: loads the deploy-time config (default `accord.config.ts`, else
+ * `.mts`, `.js`, `.mjs`), applies environment overrides, starts the server, prints its URLs, and
+ * stops gracefully on SIGINT or SIGTERM (drain in-flight calls, then close the pool). A second
+ * signal exits at once. SIGHUP reloads the pool's handler modules; `--watch` does it whenever a
+ * file in the handler modules' folders changes (the pool's `watch` option: development).
  */
+import { parseArgs } from 'node:util';
 import { createServer, type AccordServer } from './create-server.js';
-import { applyEnv, ConfigError } from './config.js';
+import { applyEnv, ConfigError, type AccordConfig } from './config.js';
 import { banner } from './banner.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from './load-config.js';
 
-const USAGE = `usage: accord serve [config-file]
+const USAGE = `usage: accord serve [config-file] [--watch]
 
-Starts the services of a deploy-time config (default ${DEFAULT_CONFIG_FILE}).
+Starts the services of a deploy-time config (default ${DEFAULT_CONFIG_FILE}, else .mts, .js, .mjs).
+  --watch   reload handlers when a file in their folders changes (they must run in the pool)
 Environment overrides: PORT, HOST, WS_PORT, ACCORD_TRANSPORTS, ACCORD_POOL_THREADS,
 ACCORD_LOG_LEVEL, ACCORD_DEFAULT_TIMEOUT_MS, ACCORD_SHUTDOWN_GRACE_MS, ACCORD_MAX_HOPS.
 `;
 
 export interface ServeOptions {
   configFile?: string;
+  /** Reload handlers on file changes (sets the pool's `watch`). */
+  watch?: boolean;
   env?: Record<string, string | undefined>;
   title?: string;
   out?: NodeJS.WritableStream;
@@ -25,11 +30,20 @@ export interface ServeOptions {
 
 /** Loads, starts and announces a server; the caller decides when to stop it. */
 export async function serve(options: ServeOptions = {}): Promise<AccordServer> {
-  const { config, file } = await loadConfig(options.configFile ?? DEFAULT_CONFIG_FILE);
-  const server = await createServer(applyEnv(config, options.env ?? process.env), { source: file });
+  const { config, file } = await loadConfig(options.configFile);
+  const configured = applyEnv(config, options.env ?? process.env);
+  const server = await createServer(options.watch ? watching(configured) : configured, { source: file });
   await server.start();
   (options.out ?? process.stdout).write(banner(server, options.title));
+  if (options.watch && !server.health().pool) {
+    process.stderr.write('accord serve --watch: no method runs in the pool, so nothing reloads; restart to load changes\n');
+  }
   return server;
+}
+
+function watching(config: AccordConfig): AccordConfig {
+  if (config.pool === false) throw new ConfigError("--watch reloads handlers through the worker pool, which this config turns off ('pool: false')");
+  return { ...config, pool: { ...config.pool, watch: true } };
 }
 
 /** Resolves with the exit code once the server has stopped after SIGINT/SIGTERM. */
@@ -66,20 +80,26 @@ export function stopOnSignals(server: AccordServer): Promise<number> {
   });
 }
 
-export async function run(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(USAGE);
-    return 0;
+/** The command line's options, or undefined when it is not a valid `accord serve` line. */
+function parseServeArgs(args: string[]): { configFile?: string; watch: boolean; help: boolean } | undefined {
+  try {
+    const { values, positionals } = parseArgs({ args, options: { watch: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+    if (positionals.length > 1) return undefined;
+    return { configFile: positionals[0], watch: values.watch ?? false, help: values.help ?? false };
+  } catch {
+    return undefined; // an unknown option
   }
-  const positional = args.filter((a) => !a.startsWith('-'));
-  const unknown = args.filter((a) => a.startsWith('-'));
-  if (positional.length > 1 || unknown.length > 0) {
-    process.stderr.write(USAGE);
-    return 2;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const options = parseServeArgs(args);
+  if (!options || options.help) {
+    (options ? process.stdout : process.stderr).write(USAGE);
+    return options ? 0 : 2;
   }
   let server: AccordServer;
   try {
-    server = await serve({ configFile: positional[0] });
+    server = await serve({ configFile: options.configFile, watch: options.watch });
   } catch (error) {
     const message = error instanceof ConfigError ? error.message : (error as Error)?.stack ?? String(error);
     process.stderr.write(`accord serve: ${message}\n`);
