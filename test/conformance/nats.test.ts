@@ -1,0 +1,28 @@
+/**
+ * The conformance suite over NATS, JSON and MessagePack, with handlers inline and in a pool worker:
+ * a real nats-server on a free loopback port, the NATS server transport on the suite's dispatcher,
+ * and natsClient as the client.
+ */
+import { natsClient, natsTransport } from 'accord-rpc/nats';
+import { startNatsServer } from '../support/nats-server.js';
+import { conformanceSuite, type ConformanceFactory } from './suite.js';
+
+const overNats = (codec: 'json' | 'msgpack'): ConformanceFactory => async (dispatcher) => {
+  const nats = await startNatsServer();
+  const server = natsTransport({ servers: nats.url });
+  await server.start(dispatcher);
+  const client = natsClient({ servers: nats.url, codec });
+  return {
+    client,
+    close: async () => {
+      await client.close();
+      await server.stop({ graceMs: 200 });
+      await nats.stop();
+    },
+  };
+};
+
+conformanceSuite('nats json', overNats('json'));
+conformanceSuite('nats msgpack', overNats('msgpack'));
+conformanceSuite('nats json', overNats('json'), { pool: true });
+conformanceSuite('nats msgpack', overNats('msgpack'), { pool: true });
