@@ -21,14 +21,18 @@ export class StreamInbox implements AsyncIterableIterator<unknown> {
   /** Pending next() calls, oldest first (a consumer may call next() again before one settles). */
   #waiters: Waiter[] = [];
 
+  #onStart: (() => void) | undefined;
+
   /**
    * `onCredit(n)`: send the sender n more credit. `onCancel`: the consumer stopped (return())
-   * before the sender's end arrived; tell the sender to stop.
+   * before the sender's end arrived; tell the sender to stop. `onStart`: the consumer asked for
+   * the first item (a call starts lazily, when its iterator is first pulled).
    */
-  constructor(window: number, onCredit: (n: number) => void, onCancel: () => void) {
+  constructor(window: number, onCredit: (n: number) => void, onCancel: () => void, onStart?: () => void) {
     this.#grant = new CreditGrant(window);
     this.#onCredit = onCredit;
     this.#onCancel = onCancel;
+    this.#onStart = onStart;
   }
 
   get window(): number {
@@ -63,6 +67,11 @@ export class StreamInbox implements AsyncIterableIterator<unknown> {
   }
 
   next(): Promise<IteratorResult<unknown>> {
+    if (this.#onStart) {
+      const start = this.#onStart;
+      this.#onStart = undefined;
+      start();
+    }
     if (this.#head < this.#items.length) {
       const value = this.#items[this.#head];
       this.#items[this.#head++] = undefined;
@@ -90,6 +99,12 @@ export class StreamInbox implements AsyncIterableIterator<unknown> {
     this.#failed = false;
     this.#settleWaiters();
     return Promise.resolve({ value: undefined, done: true });
+  }
+
+  /** `throw()` on the iterator: stop the stream, then surface the error to the consumer. */
+  throw(error?: unknown): Promise<IteratorResult<unknown>> {
+    void this.return();
+    return Promise.reject(error);
   }
 
   [Symbol.asyncIterator](): this {

@@ -122,49 +122,37 @@ export class UnaryCall extends CallBase {
   }
 }
 
-export class StreamCall extends CallBase implements AsyncIterator<unknown> {
-  /** Items as they arrive, granting the callee credit as the consumer takes them (core/stream-inbox.ts). */
-  readonly #inbox: StreamInbox;
-  #started = false;
+/**
+ * A server stream. Its consumer iterates `items` (core/stream-inbox.ts), which starts the call on
+ * the first pull, grants the callee credit as items are taken, and cancels on `return()` (a
+ * `break` out of `for await`).
+ */
+export class StreamCall extends CallBase {
+  readonly items: StreamInbox;
 
   constructor(host: CallHost, id: number, call: OutgoingCall, window: number) {
     super(host, id, call);
-    this.#inbox = new StreamInbox(
+    this.items = new StreamInbox(
       window,
       (credit) => {
         if (!this.finished) this.session?.trySend({ type: 'credit', id: this.id, credit });
       },
       () => this.abandon(undefined),
+      () => {
+        if (this.arm()) this.send(true, this.items.window);
+      },
     );
-  }
-
-  next(): Promise<IteratorResult<unknown>> {
-    if (!this.#started) {
-      this.#started = true;
-      if (this.arm()) this.send(true, this.#inbox.window);
-    }
-    return this.#inbox.next();
-  }
-
-  /** Breaking out of `for await` lands here: cancel the callee's generator. */
-  return(): Promise<IteratorResult<unknown>> {
-    return this.#inbox.return();
-  }
-
-  throw(error?: unknown): Promise<IteratorResult<unknown>> {
-    void this.return();
-    return Promise.reject(error);
   }
 
   deliver(frame: ServerFrame): void {
     if (this.finished) return;
     switch (frame.type) {
       case 'item':
-        this.#inbox.push(frame.output);
+        this.items.push(frame.output);
         return;
       case 'end':
         this.finish();
-        this.#inbox.end();
+        this.items.end();
         return;
       case 'error':
         this.fail(AccordError.fromWire(frame.error));
@@ -177,6 +165,6 @@ export class StreamCall extends CallBase implements AsyncIterator<unknown> {
   fail(error: AccordError): void {
     if (this.finished) return;
     this.finish();
-    this.#inbox.end(error);
+    this.items.end(error);
   }
 }

@@ -86,7 +86,7 @@ export class SessionClient implements SessionClientTransport, CallHost {
 
   stream(call: OutgoingCall): AsyncIterable<unknown> {
     const window = this.#options.streamWindow ?? 32;
-    return { [Symbol.asyncIterator]: () => new StreamCall(this, this.#nextId++, call, window) };
+    return { [Symbol.asyncIterator]: () => new StreamCall(this, this.#nextId++, call, window).items };
   }
 
   subscribe(spec: EventSubscription, listener: (data: unknown) => void): () => void {

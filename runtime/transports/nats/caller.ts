@@ -100,7 +100,7 @@ export class NatsCaller implements CallHost {
   }
 
   stream(call: OutgoingCall): AsyncIterable<unknown> {
-    return { [Symbol.asyncIterator]: () => new StreamCall(this, call, this.#options.streamWindow) };
+    return { [Symbol.asyncIterator]: () => new StreamCall(this, call, this.#options.streamWindow).items };
   }
 
   /** The connection dropped: every sent call fails now; new calls wait for the reconnect. */

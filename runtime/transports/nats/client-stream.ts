@@ -12,40 +12,23 @@ import { StreamInbox } from '../../core/stream-inbox.js';
 import { CallBase, isNoResponders, type CallHost } from './client-calls.js';
 import { codecOf, decodeBody, HEADERS, replyError } from './wire.js';
 
-export class StreamCall extends CallBase implements AsyncIterator<unknown> {
+export class StreamCall extends CallBase {
   readonly streaming = true;
-  readonly #inbox: StreamInbox;
-  #started = false;
+  /** What the consumer iterates: starts the call on the first pull, grants credit, cancels on return(). */
+  readonly items: StreamInbox;
   /** Sequence number the next item or end must carry. */
   #expected = 0;
 
   constructor(host: CallHost, call: OutgoingCall, window: number) {
     super(host, call);
-    this.#inbox = new StreamInbox(
+    this.items = new StreamInbox(
       window,
       (credit) => {
         if (!this.finished) this.host.control(this, 'credit', credit);
       },
       () => this.abandon(undefined, true),
+      () => this.begin(this.items.window),
     );
-  }
-
-  next(): Promise<IteratorResult<unknown>> {
-    if (!this.#started) {
-      this.#started = true;
-      this.begin(this.#inbox.window);
-    }
-    return this.#inbox.next();
-  }
-
-  /** Breaking out of `for await` lands here: cancel the server's generator. */
-  return(): Promise<IteratorResult<unknown>> {
-    return this.#inbox.return();
-  }
-
-  throw(error?: unknown): Promise<IteratorResult<unknown>> {
-    void this.return();
-    return Promise.reject(error);
   }
 
   deliver(msg: Msg): void {
@@ -66,7 +49,7 @@ export class StreamCall extends CallBase implements AsyncIterator<unknown> {
     }
     if (frame === 'end') {
       this.finish();
-      this.#inbox.end();
+      this.items.end();
       return;
     }
     this.#expected++;
@@ -77,13 +60,13 @@ export class StreamCall extends CallBase implements AsyncIterator<unknown> {
       this.host.control(this, 'cancel');
       return this.fail(error as AccordError);
     }
-    this.#inbox.push(item);
+    this.items.push(item);
   }
 
   fail(error: AccordError): void {
     if (this.finished) return;
     this.finish();
-    this.#inbox.end(error);
+    this.items.end(error);
   }
 
   #name(): string {
