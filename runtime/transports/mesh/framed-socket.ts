@@ -1,0 +1,166 @@
+/**
+ * A TCP (or TLS) socket as the session layer's LinkSocket: length-prefixed messages (link's
+ * length-prefix.ts), each either a session message (MessagePack frames, for the FrameChannel) or a
+ * mesh control message (control-frames.ts). Incoming messages go to whoever receives for the
+ * connection now: the handshake first, the peer link after it. A session message over the peer's
+ * frame limit is not written (the peer would drop the link): its frames are sent one by one and any
+ * still too large is answered with PAYLOAD_TOO_LARGE for its call instead.
+ */
+import type { Socket } from 'node:net';
+import { msgpackCodec } from '../../core/codecs.js';
+import { AccordError } from '../../core/errors.js';
+import { encodeFrame, protocolError, type EncodedFrame } from '../../link/frame-codec.js';
+import type { CloseReason, Frame } from '../../link/frames.js';
+import { lengthPrefixed, LengthPrefixReader } from '../../link/length-prefix.js';
+import type { LinkSocket } from '../../link/socket.js';
+import { decodeControl, encodeControl, isControlMessage, type ControlFrame } from './control-frames.js';
+
+export interface SocketReceiver {
+  control(frame: ControlFrame): void;
+  session(message: Uint8Array): void;
+  /** A frame answering call `id` was too large for the peer and was replaced by an error. */
+  oversize(id: number): void;
+  /** Something the peer sent cannot be read (or a receiver threw): end the connection. */
+  fail(error: AccordError): void;
+  /** The connection is gone. */
+  closed(error: AccordError): void;
+}
+
+/** What the peer's sessions learn in the last frame before a close (undefined: nothing is said). */
+const CLOSE_ERRORS: Record<CloseReason, string | undefined> = {
+  normal: undefined,
+  goingAway: 'UNAVAILABLE',
+  protocolError: 'PROTOCOL_ERROR',
+  tooBig: 'PAYLOAD_TOO_LARGE',
+  tryAgainLater: 'RESOURCE_EXHAUSTED',
+  internal: 'INTERNAL',
+  heartbeatTimeout: 'UNAVAILABLE',
+  peerProtocolError: 'PROTOCOL_ERROR',
+};
+
+const CLOSE_GRACE_MS = 2_000;
+const ignore = (): void => undefined;
+/** Until the handshake takes the socket over (in the same turn it is created). */
+const UNATTACHED: SocketReceiver = { control: ignore, session: ignore, oversize: ignore, fail: ignore, closed: ignore };
+
+export class FramedSocket implements LinkSocket {
+  /** `host:port` of the other end, for messages. */
+  readonly remote: string;
+  receiver: SocketReceiver = UNATTACHED;
+  /** The peer's largest message (learnt after the handshake). */
+  peerMaxBytes: number;
+  readonly #socket: Socket;
+  readonly #reader: LengthPrefixReader;
+  #ending = false;
+  #closed = false;
+  #error: Error | undefined;
+
+  constructor(socket: Socket, maxMessageBytes: number) {
+    this.#socket = socket;
+    this.peerMaxBytes = maxMessageBytes;
+    this.#reader = new LengthPrefixReader(maxMessageBytes);
+    this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', (error) => {
+      this.#error = error; // 'close' follows
+    });
+    socket.on('close', () => this.#onClose());
+  }
+
+  get writable(): boolean {
+    return !this.#ending && !this.#socket.destroyed && this.#socket.writable;
+  }
+
+  get bufferedAmount(): number {
+    return this.#socket.writableLength;
+  }
+
+  send(message: EncodedFrame, onWritten?: () => void): void {
+    const bytes = typeof message === 'string' ? new TextEncoder().encode(message) : message;
+    if (bytes.length > this.peerMaxBytes) {
+      this.#sendOversize(bytes);
+      onWritten?.();
+      return;
+    }
+    this.#socket.write(lengthPrefixed(bytes), onWritten ? () => onWritten() : undefined);
+  }
+
+  /** Writes a control frame now; false when it is over the peer's limit (nothing is written). */
+  sendControl(frame: ControlFrame): boolean {
+    if (!this.writable) return false;
+    const bytes = encodeControl(frame);
+    if (bytes.length > this.peerMaxBytes) return false;
+    this.#socket.write(lengthPrefixed(bytes));
+    return true;
+  }
+
+  /** Ends the connection after a last frame saying why (FIN; cut off if the peer does not close too). */
+  close(reason: CloseReason, message: string): void {
+    const code = CLOSE_ERRORS[reason];
+    if (code !== undefined && this.writable) this.send(encodeFrame('msgpack', { type: 'error', error: { code, message } }));
+    this.end();
+  }
+
+  /** Handshake refusal: a control frame, then FIN. */
+  refuse(error: AccordError): void {
+    this.sendControl({ type: 'refuse', error: error.toWire() });
+    this.end();
+  }
+
+  end(): void {
+    if (this.#ending) return;
+    this.#ending = true;
+    this.#socket.end();
+    setTimeout(() => this.#socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  terminate(): void {
+    this.#ending = true;
+    this.#socket.destroy();
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#ending || this.#closed) return;
+    try {
+      for (const message of this.#reader.push(chunk)) {
+        if (isControlMessage(message)) this.receiver.control(decodeControl(message));
+        else this.receiver.session(message);
+        if (this.#ending) return;
+      }
+    } catch (error) {
+      this.receiver.fail(error instanceof AccordError ? error : protocolError(`could not process a message: ${(error as Error)?.message ?? error}`));
+    }
+  }
+
+  #onClose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#ending = true;
+    const why = this.#error ? `: ${this.#error.message}` : '';
+    this.receiver.closed(new AccordError('UNAVAILABLE', `the mesh connection to ${this.remote} closed${why}`));
+  }
+
+  /** Rare path: a batch or frame over the peer's limit. Frames go one by one; those still too large become errors. */
+  #sendOversize(message: Uint8Array): void {
+    let frames: unknown;
+    try {
+      frames = msgpackCodec.decode(message);
+    } catch {
+      return;
+    }
+    for (const frame of (Array.isArray(frames) ? frames : [frames]) as Frame[]) {
+      const bytes = encodeFrame('msgpack', frame) as Uint8Array;
+      if (bytes.length <= this.peerMaxBytes) {
+        this.#socket.write(lengthPrefixed(bytes));
+        continue;
+      }
+      const id = (frame as { id?: unknown }).id;
+      if (typeof id !== 'number') continue;
+      const error = { code: 'PAYLOAD_TOO_LARGE', message: `the ${frame.type} frame for call ${id} is ${bytes.length} bytes, over the peer's frame limit of ${this.peerMaxBytes}` };
+      this.#socket.write(lengthPrefixed(encodeFrame('msgpack', { type: 'error', id, error }) as Uint8Array), ignore);
+      this.receiver.oversize(id);
+    }
+  }
+}
