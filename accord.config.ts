@@ -1,7 +1,8 @@
 /**
  * The demo's deploy-time config, read by `accord serve` (npm run serve) and `npm run demo`.
  * Handler code never names a transport: this file does. Environment variables override it:
- * PORT, HOST, WS_PORT, ACCORD_TRANSPORTS, ACCORD_POOL_THREADS, ACCORD_LOG_LEVEL (see docs/server.md).
+ * PORT, HOST, WS_PORT, ACCORD_TRANSPORTS, ACCORD_POOL_THREADS, ACCORD_LOG_LEVEL, ACCORD_LOG_FORMAT
+ * (see docs/server.md and docs/operations.md).
  *
  * DEMO ONLY: the authenticate hook below accepts fixed, public tokens. A real deployment verifies
  * tokens with its identity provider (JWT signature, expiry, audience) and keys against a store.
@@ -38,4 +39,8 @@ export default defineConfig({
   defaultTimeoutMs: 30_000,
   shutdownGraceMs: 5_000,
   logLevel: 'info',
+  // Pretty lines (pino-pretty) in a terminal, pino's JSON lines otherwise (ACCORD_LOG_FORMAT overrides).
+  logFormat: 'auto',
+  // Prometheus metrics at /metrics on the HTTP port (the default; `metrics: false` turns them off).
+  metrics: {},
 });

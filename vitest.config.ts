@@ -13,7 +13,7 @@ if (!process.env.NODE_OPTIONS?.includes(`--conditions=${SOURCE_CONDITION}`)) {
 
 export default defineConfig({
   // Vite's own default server conditions, after ours.
-  ssr: { resolve: { conditions: [SOURCE_CONDITION, 'module', 'node', 'development|production'], externalConditions: [SOURCE_CONDITION] } },
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, 'node', 'development|production'], externalConditions: [SOURCE_CONDITION] } },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,

@@ -7,12 +7,17 @@
  * Environment: BENCH_SECONDS (per measured round, default 5), BENCH_ROUNDS (alternations, default 4),
  * BENCH_CONNECTIONS (default 64), BENCH_PIPELINING (default 4).
  *
+ * Accord runs as deployed: metrics on (call counters and histogram, prom-client's process metrics,
+ * GET /metrics), the tracing API on with no SDK registered (a no-op, checked once), the dispatcher
+ * on a pino logger. The bench checks at the end that /metrics counted the calls.
+ *
  * Also printed: this process's CPU time per request while each server was loaded, which is less
  * sensitive than req/s to other load on a shared machine (the servers share this process; the load
  * generator does not).
  */
-import { Dispatcher } from 'accord-rpc/core';
+import { createLogger, Dispatcher } from 'accord-rpc/core';
 import { httpTransport } from 'accord-rpc/http';
+import { serverTelemetry } from 'accord-rpc/observability';
 import { mathService } from '../examples/handlers/math.js';
 import { alternateLoad, formatHttp, startFastifyZodAdd } from './_shared-http-load.js';
 import { meanOf } from './_shared-rounds.js';
@@ -28,7 +33,7 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 const bare = await startFastifyZodAdd();
 
 // Accord: the dispatcher (input and, unless NODE_ENV=production, output validation) behind the HTTP transport.
-const dispatcher = new Dispatcher({ services: [mathService] });
+const dispatcher = new Dispatcher({ services: [mathService], telemetry: serverTelemetry(), logger: createLogger('warn') });
 const accord = httpTransport({ host: '127.0.0.1', port: 0, docs: false });
 await accord.start(dispatcher);
 const accordUrl = `${accord.url}/rpc/math/add`;
@@ -50,6 +55,11 @@ const f = meanOf(results['fastify+zod']);
 const a = meanOf(results['accord http']);
 out(formatHttp('fastify+zod', f));
 out(formatHttp('accord http', a));
+
+const scraped = await (await fetch(`${accord.url}/metrics`)).text();
+const counted = /^rpc_server_calls_total\{[^}]*rpc_method="add"[^}]*accord_transport="http"[^}]*rpc_response_status_code="OK"[^}]*\} (\d+)/m.exec(scraped);
+if (!counted || Number(counted[1]) < 1000) throw new Error(`/metrics did not count the calls:\n${scraped.slice(0, 2000)}`);
+out(`metrics: rpc_server_calls_total{rpc_method="add",accord_transport="http",rpc_response_status_code="OK"} ${counted[1]}`);
 
 await accord.stop({ graceMs: 1_000 });
 await dispatcher.close();

@@ -21,7 +21,9 @@ export interface ClientFileInput {
 export function emitClientFile({ project, path, versions, runtimeClient }: ClientFileInput): string {
   const body: Array<string | StatementStructures> = [];
   const runtime = runtimeClient;
-  const imports: StatementStructures[] = [{ kind: StructureKind.ImportDeclaration, moduleSpecifier: runtime, namedImports: ['ServiceClient'] }];
+  // reviveBytes only where a service has bytes() fields: other clients' bundles do without it.
+  const revives = versions.some((service) => bytesInfo(service).length > 0);
+  const imports: StatementStructures[] = [{ kind: StructureKind.ImportDeclaration, moduleSpecifier: runtime, namedImports: revives ? ['reviveBytes', 'ServiceClient'] : ['ServiceClient'] }];
   imports.push({
     kind: StructureKind.ImportDeclaration,
     moduleSpecifier: runtime,
@@ -137,6 +139,7 @@ function bytesInfo(service: ServiceContract): string[] {
   if (outputs.length === 0 && events.length === 0) return [];
   return [
     '  bytes: {',
+    '    revive: reviveBytes,',
     ...(outputs.length ? ['    outputs: {', ...outputs, '    },'] : []),
     ...(events.length ? ['    events: {', ...events, '    },'] : []),
     '  },',

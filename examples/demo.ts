@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: serves the four example services from accord.config.ts (HTTP on PORT, default
  * 3000; WebSocket on the same port under /ws; the worker pool for the CPU-bound and file methods),
- * prints the URLs and a few things to try, and runs until Ctrl-C.
+ * prints the URLs and a few things to try, and runs until Ctrl-C. Logs are pretty in a terminal and
+ * pino's JSON lines otherwise; Prometheus metrics are at /metrics.
  *
  *   npm run demo -- --self-test   starts on a free port (unless PORT is set), runs
  *                                 examples/client.ts against it, stops, and exits 0 or 1.
@@ -37,6 +38,8 @@ Try it:
   curl -s ${http}/v2/users -H 'authorization: Bearer demo-admin' -H 'content-type: application/json' \\
        -d '{"givenName":"Ada","familyName":"Lovelace","email":"ada@example.com"}'
   curl -sN ${http}/rpc/ticker/watch -H 'content-type: application/json' -d '{"symbol":"ACME","count":5}'
+  curl -sN ${http}/events/ticker/alert        # events as Server-Sent Events (publish a price to see one)
+  curl -s ${http}/metrics | grep rpc_server_calls_total
   npx tsx examples/client.ts ${http}      # calls every method through the generated clients
 
 Demo credentials (demo only): bearer demo-admin (scope users:write), bearer demo-reader, x-api-key demo-api-key.

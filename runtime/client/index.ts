@@ -1,6 +1,6 @@
 /** The client runtime: what generated clients extend and what client transports implement. Browser-safe. */
 export { ServiceClient } from './service-client.js';
-export type { ClientOptions, MethodInfo, ServiceInfo } from './service-client.js';
+export type { BytesInfo, ClientOptions, MethodInfo, ServiceInfo } from './service-client.js';
 export type { CallOptions, ClientTransport, EventSubscription, OutgoingCall, RetryPolicy } from './transport.js';
 export { reviveBytes } from './bytes-revival.js';
 export type { BytesPath } from './bytes-revival.js';

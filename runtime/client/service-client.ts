@@ -8,7 +8,7 @@
  * measured ~10% less type-check time than classes with 3,000 method bodies.
  */
 import { backoffDelay, sleep } from '../core/backoff.js';
-import { reviveBytes, type BytesPath } from './bytes-revival.js';
+import type { BytesPath } from './bytes-revival.js';
 import { lowerCaseKeys } from '../core/envelope.js';
 import { AccordError } from '../core/errors.js';
 import type { CallOptions, ClientTransport, OutgoingCall, RetryPolicy } from './transport.js';
@@ -25,7 +25,14 @@ export interface ServiceInfo {
   /** Declared error codes per method (informational: `isError` matches on the code alone). */
   errors?: Record<string, readonly string[]>;
   /** Paths of bytes() fields in method outputs / stream items and in events (base64 over JSON). */
-  bytes?: { outputs?: Record<string, readonly BytesPath[]>; events?: Record<string, readonly BytesPath[]> };
+  bytes?: BytesInfo;
+}
+
+export interface BytesInfo {
+  /** `reviveBytes` (accord-rpc/client), passed by the generated clients that need it: the others never bundle it. */
+  revive: (value: unknown, paths: readonly BytesPath[]) => unknown;
+  outputs?: Record<string, readonly BytesPath[]>;
+  events?: Record<string, readonly BytesPath[]>;
 }
 
 export interface ClientOptions {
@@ -39,13 +46,11 @@ export interface ClientOptions {
 
 const DEFAULT_RETRY: RetryPolicy = { retries: 2, initialDelayMs: 100, maxDelayMs: 2_000 };
 
-const INSTALLED = Symbol('accord.clientMethodsInstalled');
+/** Generated classes whose prototype has the methods already. */
+const installed = new WeakSet<object>();
 
-/** Codes worth another attempt of an idempotent call: the server never ran it, or was not reachable. */
-const RETRYABLE = new Set(['UNAVAILABLE']);
-
-/** Shared by every call without metadata: transports only read it. */
-const NO_METADATA: Record<string, string> = Object.freeze({}) as Record<string, string>;
+/** Shared by every call without options or metadata: transports only read them. */
+const NONE = Object.freeze({}) as CallOptions & Record<string, string>;
 
 export class ServiceClient {
   readonly #transport: ClientTransport;
@@ -58,13 +63,19 @@ export class ServiceClient {
     this.#transport = transport;
     this.#info = info;
     this.#options = options;
-    this.#metadata = options.metadata ? lowerCaseKeys(options.metadata) : NO_METADATA;
+    this.#metadata = options.metadata ? lowerCaseKeys(options.metadata) : NONE;
     ServiceClient.#install(new.target.prototype, info);
+  }
+
+  /** The service, version and method table a client calls (integrations key caches by it: accord-rpc/query). */
+  static infoOf(client: ServiceClient): ServiceInfo {
+    return client.#info;
   }
 
   /** Defines the contract's methods, `on` and `isError` on a generated class's prototype (once per class). */
   static #install(prototype: object, info: ServiceInfo): void {
-    if (Object.prototype.hasOwnProperty.call(prototype, INSTALLED) || prototype === ServiceClient.prototype) return;
+    if (installed.has(prototype) || prototype === ServiceClient.prototype) return;
+    installed.add(prototype);
     const define = (name: string, value: (this: ServiceClient, ...args: never[]) => unknown) => {
       if (!Object.prototype.hasOwnProperty.call(prototype, name)) Object.defineProperty(prototype, name, { value, writable: true, configurable: true });
     };
@@ -75,31 +86,28 @@ export class ServiceClient {
     }
     define('on', function (event: string, listener: (data: unknown) => void) { return this.$on(event, listener); });
     define('isError', function (error: unknown, code: string) { return this.$isError(error, code); });
-    Object.defineProperty(prototype, INSTALLED, { value: true });
   }
 
-  protected $unary(method: string, input: unknown, options: CallOptions = NO_OPTIONS): Promise<unknown> {
+  protected $unary(method: string, input: unknown, options: CallOptions = NONE): Promise<unknown> {
     const call = this.#outgoing(method, input, options);
     const policy = options.retry ?? this.#options.retry ?? DEFAULT_RETRY;
     let result = this.#transport.unary(call);
     // Retries cost nothing until a first attempt fails: no async wrapper around every call.
     if (call.idempotent && policy !== false && policy.retries > 0) result = result.catch((error: unknown) => this.#retry(call, policy, error));
-    const paths = this.#info.bytes?.outputs?.[method];
-    return paths ? result.then((output) => reviveBytes(output, paths)) : result;
+    const revive = this.#reviver('outputs', method);
+    return revive ? result.then(revive) : result;
   }
 
-  protected $stream(method: string, input: unknown, options: CallOptions = NO_OPTIONS): AsyncIterable<unknown> {
+  protected $stream(method: string, input: unknown, options: CallOptions = NONE): AsyncIterable<unknown> {
     const items = this.#transport.stream(this.#outgoing(method, input, options));
-    const paths = this.#info.bytes?.outputs?.[method];
-    return paths ? revivingStream(items, paths) : items;
+    const revive = this.#reviver('outputs', method);
+    return revive ? revivingStream(items, revive) : items;
   }
 
   protected $on(event: string, listener: (data: unknown) => void): () => void {
-    if (!this.#transport.subscribe) {
-      throw new AccordError('UNIMPLEMENTED', 'this client transport does not deliver events; use the WebSocket or NATS transport');
-    }
-    const paths = this.#info.bytes?.events?.[event];
-    const deliver = paths ? (data: unknown) => listener(reviveBytes(data, paths)) : listener;
+    if (!this.#transport.subscribe) throw new AccordError('UNIMPLEMENTED', 'this client transport does not deliver events');
+    const revive = this.#reviver('events', event);
+    const deliver = revive ? (data: unknown) => listener(revive(data)) : listener;
     return this.#transport.subscribe({ service: this.#info.service, version: this.#info.version, event }, deliver);
   }
 
@@ -108,8 +116,14 @@ export class ServiceClient {
     return error instanceof AccordError && error.code === code;
   }
 
+  /** Turns base64 back into bytes in what `name` delivers, when it has bytes() fields. */
+  #reviver(where: 'outputs' | 'events', name: string): ((value: unknown) => unknown) | undefined {
+    const bytes = this.#info.bytes;
+    const paths = bytes?.[where]?.[name];
+    return bytes && paths ? (value) => bytes.revive(value, paths) : undefined;
+  }
+
   #outgoing(method: string, input: unknown, options: CallOptions): OutgoingCall {
-    const info = this.#info.methods[method];
     const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs;
     return {
       service: this.#info.service,
@@ -119,18 +133,19 @@ export class ServiceClient {
       deadline: timeoutMs !== undefined ? Date.now() + timeoutMs : undefined,
       signal: options.signal,
       metadata: options.metadata ? { ...this.#metadata, ...lowerCaseKeys(options.metadata) } : this.#metadata,
-      idempotent: info?.idempotent ?? false,
+      idempotent: this.#info.methods[method]?.idempotent ?? false,
     };
   }
 
-  /** After a failed first attempt: further attempts with backoff and jitter while the error is retryable. */
-  async #retry(call: OutgoingCall, policy: RetryPolicy, firstError: unknown): Promise<unknown> {
-    let error = firstError;
+  /**
+   * After a failed first attempt: further attempts with backoff and jitter while the error is
+   * UNAVAILABLE (the server never ran the call, or was not reachable).
+   */
+  async #retry(call: OutgoingCall, policy: RetryPolicy, error: unknown): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
-      const retryable = error instanceof AccordError && RETRYABLE.has(error.code);
+      const retryable = error instanceof AccordError && error.code === 'UNAVAILABLE';
       const delay = backoffDelay(attempt, { initialMs: policy.initialDelayMs, maxMs: policy.maxDelayMs });
-      const timeLeft = call.deadline === undefined ? Infinity : call.deadline - Date.now();
-      if (!retryable || attempt >= policy.retries || delay >= timeLeft || call.signal?.aborted) throw error;
+      if (!retryable || attempt >= policy.retries || delay >= (call.deadline ?? Infinity) - Date.now() || call.signal?.aborted) throw error;
       await sleep(delay, call.signal).catch(() => {
         throw new AccordError('CANCELLED', 'the call was cancelled while waiting to retry');
       });
@@ -143,17 +158,15 @@ export class ServiceClient {
   }
 }
 
-const NO_OPTIONS: CallOptions = Object.freeze({});
-
 /** The stream's items with bytes revived; `return()` still reaches the transport's iterator (cancellation). */
-function revivingStream(items: AsyncIterable<unknown>, paths: readonly BytesPath[]): AsyncIterable<unknown> {
+function revivingStream(items: AsyncIterable<unknown>, revive: (item: unknown) => unknown): AsyncIterable<unknown> {
   return {
     [Symbol.asyncIterator]() {
       const inner = items[Symbol.asyncIterator]();
       return {
         next: async () => {
           const step = await inner.next();
-          return step.done ? step : { done: false, value: reviveBytes(step.value, paths) };
+          return step.done ? step : { done: false, value: revive(step.value) };
         },
         return: async (value?: unknown) => (inner.return ? inner.return(value) : { done: true as const, value }),
       };

@@ -8,12 +8,17 @@ import type { ContextData } from './context.js';
 import type { DeadlineSweeper, HasDeadline } from './deadline-sweeper.js';
 import { AccordError } from './errors.js';
 import type { Execution, Executor } from './executor.js';
+import type { ResolvedMethod } from './service-table.js';
 
 /** Reason given to handlers still watching their signal after the call ended (shared: no per-call stack capture). */
 const CALL_ENDED = new AccordError('CANCELLED', 'the call has ended');
 
 export class ActiveCall implements Execution, HasDeadline {
   #ended = false;
+  /** Metrics' per-call slot (runtime/observability): the counters this call updates when it ends. */
+  statsCell: unknown = undefined;
+  /** Tracing's per-call slot: the server span, when a tracer is registered. */
+  span: unknown = undefined;
 
   constructor(
     readonly service: ServiceContract,
@@ -25,6 +30,12 @@ export class ActiveCall implements Execution, HasDeadline {
     readonly executor: Executor,
     readonly deadlineAt: number,
     private readonly deadlines: DeadlineSweeper,
+    /** The method as the service table resolved it (shared, read-only). */
+    readonly target: ResolvedMethod,
+    /** The transport the call came in on ('http', 'ws', ...), from the envelope. */
+    readonly transport: string | undefined,
+    /** When the dispatcher received the call (monotonicNow(); 0 without telemetry). */
+    readonly startedAt: number,
   ) {}
 
   /**

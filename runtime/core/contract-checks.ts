@@ -27,6 +27,14 @@ export class ContractChecks {
     throw new AccordError('INTERNAL', 'the handler returned output that does not match the contract');
   }
 
+  /**
+   * A call another node ran (routed over the mesh or NATS): its AccordError arrives as that node
+   * sent it, already checked against the contract there, which this node may not even know.
+   */
+  routedError(error: unknown, envelope: CallEnvelope): AccordError {
+    return error instanceof AccordError ? error : this.toAccordError(error, envelope);
+  }
+
   /** Declared and framework errors pass through; anything else becomes INTERNAL and is logged, not leaked. */
   toAccordError(error: unknown, call: ActiveCall | CallEnvelope): AccordError {
     const declared = call instanceof ActiveCall ? call.method.errors : undefined;

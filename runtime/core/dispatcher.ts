@@ -3,87 +3,46 @@
  * check hops, deadline and auth, validate input, run guards, execute (inline or in the pool),
  * validate output, and map whatever was thrown to the error model.
  */
-import { serviceKey, type MethodContract, type ServiceContract } from '../contract/index.js';
+import { serviceKey, type ServiceContract } from '../contract/index.js';
 import { ContractChecks } from './contract-checks.js';
 import { ServiceTable, type ResolvedMethod } from './service-table.js';
 import type { OutgoingCall } from './client-transport.js';
-import { authorize, type Authenticate, type Principal } from './auth.js';
+import type { Principal } from './auth.js';
 import { ActiveCall } from './active-call.js';
-import { bounded, isPromiseLike } from './bounded.js';
-import { CallScope } from './call-scope.js';
-import { DeadlineSweeper } from './deadline-sweeper.js';
+import { isPromiseLike } from './bounded.js';
+import { CallAdmission } from './call-admission.js';
+import type { CallScope } from './call-scope.js';
+import { CallLoggers } from './call-loggers.js';
+import { monotonicNow, type CallTelemetry } from './call-telemetry.js';
 import type { ContextData, ContextHooks } from './context.js';
 import { nestedMeta } from './context.js';
-import { nextCallId, type CallEnvelope, type CallMeta } from './envelope.js';
+import type { DispatcherOptions, GuardCall } from './dispatcher-options.js';
+import { nextCallId, type CallEnvelope } from './envelope.js';
 import { AccordError } from './errors.js';
+import { authorizeEvent } from './event-auth.js';
 import { EventBus, validateEvent, type PublishedEvent } from './events.js';
 import { InlineExecutor, type Executor } from './executor.js';
 import { silentLogger, type Logger } from './logger.js';
 import { RoutedCalls, type Router } from './router.js';
+import { observedRoutedStream, observedRoutedUnary } from './observed-routing.js';
 import type { BoundService } from './service-binding.js';
-import { describeIssues, toIssues } from './validation.js';
 
-/** What guards see; throw an AccordError (e.g. PERMISSION_DENIED) to refuse the call. */
-export interface GuardCall {
-  service: ServiceContract;
-  method: MethodContract;
-  methodName: string;
-  input: unknown;
-  meta: CallMeta;
-  auth: Principal | undefined;
-}
-
-export type Guard = (call: GuardCall) => void | Promise<void>;
-
-/**
- * Wraps the execution of unary calls (after validation and guards): logging, metrics, caching,
- * retries of your own. Call `next()` to run the handler; return (or transform) its output.
- * Streams pass through guards only: a wrapper around a stream's lifetime is a different shape.
- */
-export type Middleware = (call: GuardCall, next: () => Promise<unknown>) => Promise<unknown>;
-
-export interface DispatcherOptions {
-  services: BoundService[];
-  /** Runs `runs: 'pool'` methods; without it every method runs inline. Receives the hooks its workers call back into. */
-  pool?: (hooks: ContextHooks) => Executor;
-  /**
-   * Runs every method in the pool, whatever its contract says: for deployments that keep all
-   * handler code off the I/O thread, and for tests that every handler survives the thread boundary.
-   */
-  allInPool?: boolean;
-  authenticate?: Authenticate;
-  guards?: Guard[];
-  /** Outermost first. */
-  middleware?: Middleware[];
-  /** Validate handler output against the contract (default: on unless NODE_ENV=production). */
-  validateOutput?: boolean;
-  /** Deadline for calls whose caller and method set none (default 30 s). */
-  defaultTimeoutMs?: number;
-  /** Nested calls deeper than this fail with LOOP_DETECTED (default 16). */
-  maxHops?: number;
-  logger?: Logger;
-  events?: EventBus;
-  /**
-   * This node's id in a network of Accord servers (mesh, NATS): routed calls list the nodes they
-   * passed, and a call that comes back here is a loop. Default: a random id per process.
-   */
-  nodeId?: string;
-}
-
+export type { DispatcherOptions, Guard, GuardCall, Middleware } from './dispatcher-options.js';
 export type { ResolvedMethod } from './service-table.js';
 
 export class Dispatcher {
   readonly events: EventBus;
   readonly logger: Logger;
+  /** Metrics and traces of every call, when the dispatcher was given them. */
+  readonly telemetry: CallTelemetry | undefined;
   readonly #table: ServiceTable;
   readonly #checks: ContractChecks;
   readonly #inline: InlineExecutor;
   readonly #pool: Executor | undefined;
   readonly #options: DispatcherOptions;
-  readonly #defaultTimeoutMs: number;
-  readonly #maxHops: number;
-  readonly #deadlines = new DeadlineSweeper();
   readonly #routed: RoutedCalls;
+  readonly #admission: CallAdmission;
+  readonly #loggers: CallLoggers;
   /** This node's id (see DispatcherOptions.nodeId). */
   readonly nodeId: string;
 
@@ -91,17 +50,21 @@ export class Dispatcher {
     this.#options = options;
     this.events = options.events ?? new EventBus();
     this.logger = options.logger ?? silentLogger;
+    this.#loggers = new CallLoggers(this.logger);
+    this.telemetry = options.telemetry;
     this.events.onListenerError = (error, event) =>
       this.logger.error({ err: error, event: `${event.service}.v${event.version}.${event.event}` }, 'an event listener failed');
     this.#checks = new ContractChecks(options.validateOutput ?? process.env.NODE_ENV !== 'production', this.logger);
-    this.#defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;
-    this.#maxHops = options.maxHops ?? 16;
     this.nodeId = options.nodeId ?? `node-${Math.random().toString(36).slice(2, 10)}`;
-    this.#routed = new RoutedCalls({ nodeId: this.nodeId, maxHops: this.#maxHops, defaultTimeoutMs: this.#defaultTimeoutMs });
+    const rules = { nodeId: this.nodeId, maxHops: options.maxHops ?? 16, defaultTimeoutMs: options.defaultTimeoutMs ?? 30_000 };
+    this.#routed = new RoutedCalls(rules);
     this.#table = new ServiceTable(options.services);
+    this.#admission = new CallAdmission(this.#table, this.#routed, options, rules);
+    this.telemetry?.attach(this.#table.services);
     const hooks = this.contextHooks();
     this.#inline = new InlineExecutor(options.services, hooks);
     this.#pool = options.pool?.(hooks);
+    this.#admission.executors = { inline: this.#inline, pool: this.#pool };
   }
 
   /** The services served, sorted by name and version. */
@@ -152,25 +115,35 @@ export class Dispatcher {
    * microtask per call (~0.4 µs per HTTP request, measured).
    */
   unaryNow(envelope: CallEnvelope, cancel?: CallScope | AbortSignal): unknown {
+    const startedAt = this.telemetry === undefined ? 0 : monotonicNow();
     let begun: ActiveCall | Promise<ActiveCall>;
     try {
       const routed = this.#routeOf(envelope);
       if (routed) {
         const forwarded = this.#routed.forwarded(envelope, routed.method.kind, 'unary');
-        return this.#routed.unary(routed.router, forwarded, cancel).catch((error: unknown) => Promise.reject(this.#checks.toAccordError(error, envelope)));
+        if (this.telemetry !== undefined) return observedRoutedUnary(this.#routed, routed.router, envelope, forwarded, cancel, this.telemetry, this.#checks, startedAt);
+        return this.#routed.unary(routed.router, forwarded, cancel).catch((error: unknown) => Promise.reject(this.#checks.routedError(error, envelope)));
       }
-      begun = this.#begin(envelope, cancel, 'unary');
+      begun = this.#admission.begin(envelope, cancel, 'unary', startedAt);
     } catch (error) {
-      throw this.#checks.toAccordError(error, envelope);
+      throw this.#refuse(envelope, error, startedAt);
     }
     if (begun instanceof ActiveCall) return this.#runUnary(begun);
-    return begun.then((call) => this.#runUnary(call), (error: unknown) => Promise.reject(this.#checks.toAccordError(error, envelope)));
+    return begun.then((call) => this.#runUnary(call), (error: unknown) => Promise.reject(this.#refuse(envelope, error, startedAt)));
+  }
+
+  /** A call that failed before its handler ran: mapped to the error model, and counted. */
+  #refuse(envelope: CallEnvelope, error: unknown, startedAt: number): AccordError {
+    const accord = this.#checks.toAccordError(error, envelope);
+    this.telemetry?.refused(envelope, this.#table.lookup(envelope.service, envelope.version, envelope.method), accord, startedAt);
+    return accord;
   }
 
   #runUnary(call: ActiveCall): unknown {
     let result: unknown;
     try {
-      result = this.#options.middleware?.length ? this.#withMiddleware(call) : call.executor.unary(call);
+      const execute = this.telemetry?.execute;
+      result = execute === undefined ? this.#invoke(call) : execute(call, this.#invokeCall);
     } catch (error) {
       throw this.#fail(call, error);
     }
@@ -179,48 +152,76 @@ export class Dispatcher {
     return call.settle(result, this.#finishOutput, this.#failCall);
   }
 
-  // Made once per dispatcher, not per call: ActiveCall.settle() takes them as plain functions.
+  /** The handler, through the middleware when there is any. */
+  #invoke(call: ActiveCall): unknown {
+    return this.#options.middleware?.length ? this.#withMiddleware(call) : call.executor.unary(call);
+  }
+
+  // Made once per dispatcher, not per call: ActiveCall.settle() and telemetry take them as plain functions.
+  readonly #invokeCall = (call: ActiveCall): unknown => this.#invoke(call);
   readonly #finishOutput = (call: ActiveCall, output: unknown): unknown => this.#finish(call, output);
   readonly #failCall = (call: ActiveCall, error: unknown): AccordError => this.#fail(call, error);
 
   /** Ends a call that produced output: checks it against the contract (which may still fail the call). */
   #finish(call: ActiveCall, output: unknown): unknown {
+    let checked: unknown;
     try {
-      return this.#checks.output(call, output);
+      checked = this.#checks.output(call, output);
     } catch (error) {
       throw this.#fail(call, error);
-    } finally {
-      call.done();
     }
+    call.done();
+    this.telemetry?.close(call, undefined);
+    return checked;
   }
 
   #fail(call: ActiveCall, error: unknown): AccordError {
     call.done();
-    return this.#checks.toAccordError(error, call);
+    const accord = this.#checks.toAccordError(error, call);
+    this.telemetry?.close(call, accord);
+    return accord;
   }
 
   /** A server stream. Iterate it to pull items; `return()` (break) stops the handler's generator. */
   async *stream(envelope: CallEnvelope, cancel?: CallScope | AbortSignal): AsyncGenerator<unknown, void, undefined> {
+    const telemetry = this.telemetry;
+    const startedAt = telemetry === undefined ? 0 : monotonicNow();
     let prepared: ActiveCall | undefined;
     let iterator: AsyncIterator<unknown> | undefined;
+    let failure: AccordError | undefined;
+    let completed = false;
+    let viaRouter = false;
     try {
       const routed = this.#routeOf(envelope);
       if (routed) {
-        yield* this.#routed.stream(routed.router, this.#routed.forwarded(envelope, routed.method.kind, 'stream'), cancel);
+        const forwarded = this.#routed.forwarded(envelope, routed.method.kind, 'stream');
+        viaRouter = true; // counted by observedRoutedStream
+        yield* telemetry === undefined
+          ? this.#routed.stream(routed.router, forwarded, cancel)
+          : observedRoutedStream(this.#routed, routed.router, envelope, forwarded, cancel, telemetry, this.#checks, startedAt);
         return;
       }
-      prepared = await this.#begin(envelope, cancel, 'stream');
+      prepared = await this.#admission.begin(envelope, cancel, 'stream', startedAt);
       prepared.watchDeadline();
       iterator = prepared.executor.stream(prepared)[Symbol.asyncIterator]();
       for (;;) {
         const next = await prepared.guard(iterator.next());
-        if (next.done) return;
+        if (next.done) {
+          completed = true;
+          return;
+        }
         yield this.#checks.output(prepared, next.value);
       }
     } catch (error) {
-      throw this.#checks.toAccordError(error, prepared ?? envelope);
+      failure = viaRouter ? this.#checks.routedError(error, envelope) : this.#checks.toAccordError(error, prepared ?? envelope);
+      if (!prepared && !viaRouter && telemetry !== undefined) telemetry.refused(envelope, this.#table.lookup(envelope.service, envelope.version, envelope.method), failure, startedAt);
+      throw failure;
     } finally {
-      prepared?.done();
+      if (prepared) {
+        prepared.done();
+        // A consumer that stopped before the end (break, disconnect) cancelled the stream.
+        telemetry?.close(prepared, failure ?? (completed ? undefined : STREAM_CANCELLED));
+      }
       // Stop the handler's generator when the consumer stopped early or the call failed.
       void iterator?.return?.(undefined)?.catch(() => undefined);
     }
@@ -254,17 +255,35 @@ export class Dispatcher {
     return { service: contract, unsubscribe: this.events.subscribe(contract.name, contract.version, event, listener) };
   }
 
+  /**
+   * `subscribe` for a caller that presented `headers`: the event's auth requirement, when its
+   * contract declares one, is checked like a method's (UNAUTHENTICATED, PERMISSION_DENIED), and the
+   * caller is identified with the server's authenticate hook. Resolves once subscribed.
+   */
+  async subscribeAs(headers: Record<string, string>, service: string, version: number | undefined, event: string, listener: (data: unknown) => void): Promise<{ service: ServiceContract; unsubscribe: () => void; auth: Principal | undefined }> {
+    const contract = this.resolveService(service, version);
+    const auth = await authorizeEvent(contract, event, headers, this.#options.authenticate);
+    return { ...this.subscribe(contract.name, contract.version, event, listener), auth };
+  }
+
   async close(): Promise<void> {
     await this.#pool?.close?.();
   }
 
-  /** Hooks through which handler contexts (inline or in workers) emit events and make nested calls. */
+  /** Hooks through which handler contexts (inline or in workers) emit events, log and make nested calls. */
   contextHooks(): ContextHooks {
+    const outgoing = this.telemetry?.outgoing;
     return {
       logger: this.logger,
+      loggerFor: (data) => this.#loggers.forCall(data),
+      outgoing,
       emit: (data, event, payload) => this.emit(data.service, data.version, event, payload),
-      unary: (call, parent) => this.unary(this.#nestedEnvelope(call, parent), call.signal),
-      stream: (call, parent) => this.stream(this.#nestedEnvelope(call, parent), call.signal),
+      unary: outgoing === undefined
+        ? (call, parent) => this.unary(this.#nestedEnvelope(call, parent, parent.meta.traceparent), call.signal)
+        : (call, parent) => outgoing.unary(call, parent.meta.traceparent, (traced) => this.unary(this.#nestedEnvelope(traced, parent, traced.traceparent), traced.signal)),
+      stream: outgoing === undefined
+        ? (call, parent) => this.stream(this.#nestedEnvelope(call, parent, parent.meta.traceparent), call.signal)
+        : (call, parent) => outgoing.stream(call, parent.meta.traceparent, (traced) => this.stream(this.#nestedEnvelope(traced, parent, traced.traceparent), traced.signal)),
       replaceHandlers: (services) => this.replaceHandlers(services),
     };
   }
@@ -277,8 +296,8 @@ export class Dispatcher {
     return this.#inline.replace(services);
   }
 
-  #nestedEnvelope(call: OutgoingCall, parent: ContextData): CallEnvelope {
-    return { id: nextCallId(), service: call.service, version: call.version, method: call.method, input: call.input, meta: nestedMeta(parent, call) };
+  #nestedEnvelope(call: OutgoingCall, parent: ContextData, traceparent: string | undefined): CallEnvelope {
+    return { id: nextCallId(), service: call.service, version: call.version, method: call.method, input: call.input, meta: nestedMeta(parent, call, traceparent), transport: 'internal' };
   }
 
   /** A router for a call no local service answers (undefined: serve it here, or fail as usual). */
@@ -287,79 +306,18 @@ export class Dispatcher {
     return this.#routed.find(envelope.service, envelope.version, envelope.method);
   }
 
-  /**
-   * Everything before the handler runs: lookup, hop limit, deadline, auth, input validation, guards.
-   * Returns the call at once when nothing in it is asynchronous (no credentials to check, no guards).
-   * The steps are methods taking their state as arguments, not arrow functions made per call: under
-   * tsx (keepNames) every named arrow is wrapped in `__name`, an Object.defineProperty measured at
-   * ~0.28 µs each, and the two made per call here were most of the 0.73 → 0.89 move of `bench http`.
-   */
-  #begin(envelope: CallEnvelope, cancel: CallScope | AbortSignal | undefined, kind: 'unary' | 'stream'): ActiveCall | Promise<ActiveCall> {
-    const target = this.resolve(envelope.service, envelope.version, envelope.method);
-    const { service, method, name } = target;
-    if (method.kind !== kind) {
-      throw new AccordError('INVALID_ARGUMENT', `${serviceKey(service)}.${name} is a ${method.kind} method; call it as one`);
-    }
-    const { meta } = envelope;
-    if (meta.hops > this.#maxHops) {
-      throw new AccordError('LOOP_DETECTED', `call to ${serviceKey(service)}.${name} made ${meta.hops} hops, over the limit of ${this.#maxHops}; is there a call cycle?`);
-    }
-    if (meta.visited !== undefined && meta.visited.includes(this.nodeId)) this.#routed.checkLoop(envelope);
-    const now = Date.now();
-    const deadline = Math.min(meta.deadline ?? Infinity, now + (method.timeoutMs ?? this.#defaultTimeoutMs));
-    if (deadline <= now) throw new AccordError('DEADLINE_EXCEEDED', 'the deadline passed before the call started');
-
-    const authenticate = this.#options.authenticate;
-    // An open method on a server without an authenticate hook has no one to identify: skip the lookup.
-    const auth = method.auth === undefined && authenticate === undefined
-      ? undefined
-      : authorize(method.auth, meta.headers, service.securitySchemes, authenticate, { service: service.name, version: service.version, method: name });
-    if (isPromiseLike(auth)) {
-      return bounded(Promise.resolve(auth), cancel, deadline, 'authentication').then((principal) => this.#admit(target, envelope, cancel, deadline, principal));
-    }
-    return this.#admit(target, envelope, cancel, deadline, auth);
-  }
-
-  /** Input validation and guards, then the call itself. */
-  #admit(target: ResolvedMethod, envelope: CallEnvelope, cancel: CallScope | AbortSignal | undefined, deadline: number, principal: Principal | undefined): ActiveCall | Promise<ActiveCall> {
-    const parsed = target.method.input.safeParse(envelope.input);
-    if (!parsed.success) {
-      const issues = toIssues(parsed.error);
-      throw new AccordError('INVALID_ARGUMENT', `invalid input for ${serviceKey(target.service)}.${target.name}: ${describeIssues(issues)}`, { issues });
-    }
-    const guards = this.#options.guards;
-    if (guards?.length) return bounded(this.#guard(guards, target, envelope, cancel, deadline, principal, parsed.data), cancel, deadline, 'the guards');
-    return this.#open(target, envelope, cancel, deadline, principal, parsed.data);
-  }
-
-  async #guard(guards: Guard[], target: ResolvedMethod, envelope: CallEnvelope, cancel: CallScope | AbortSignal | undefined, deadline: number, principal: Principal | undefined, input: unknown): Promise<ActiveCall> {
-    const { service, method, name } = target;
-    for (const guard of guards) await guard({ service, method, methodName: name, input, meta: envelope.meta, auth: principal });
-    return this.#open(target, envelope, cancel, deadline, principal, input);
-  }
-
-  #open(target: ResolvedMethod, envelope: CallEnvelope, cancel: CallScope | AbortSignal | undefined, deadline: number, principal: Principal | undefined, input: unknown): ActiveCall {
-    const { service, method, name } = target;
-    // One scope per call: the transport's own when it passed one, so its abort reaches the handler directly.
-    const scope = cancel instanceof CallScope ? cancel : cancel ? CallScope.fromSignal(cancel) : new CallScope();
-    if (scope.aborted) throw new AccordError('CANCELLED', 'the caller cancelled the call');
-    const executor = (method.runs === 'pool' || this.#options.allInPool) && this.#pool ? this.#pool : this.#inline;
-    const context: ContextData = {
-      callId: envelope.id, service: service.name, version: service.version, method: name,
-      deadline: Number.isFinite(deadline) ? deadline : undefined, meta: envelope.meta, auth: principal,
-    };
-    return new ActiveCall(service, name, method, input, context, scope, executor, deadline, this.#deadlines);
-  }
-
   #withMiddleware(call: ActiveCall): Promise<unknown> {
     const info: GuardCall = { service: call.service, method: call.method, methodName: call.name, input: call.input, meta: call.context.meta, auth: call.context.auth };
     return this.#middlewareFrom(0, info, call);
   }
 
-  /** Runs middleware `index` onwards (a method, not a named closure per call: see #begin). */
+  /** Runs middleware `index` onwards (a method, not a named closure per call: see CallAdmission.begin). */
   #middlewareFrom(index: number, info: GuardCall, call: ActiveCall): Promise<unknown> {
     const chain = this.#options.middleware!;
     if (index >= chain.length) return Promise.resolve(call.executor.unary(call));
     return chain[index](info, () => this.#middlewareFrom(index + 1, info, call));
   }
 }
+
+/** How a stream the consumer stopped reading (a break, a disconnect) ends in metrics and traces. */
+const STREAM_CANCELLED = new AccordError('CANCELLED', 'the consumer stopped reading the stream');

@@ -33,6 +33,11 @@ export interface CallEnvelope {
   method: string;
   input: unknown;
   meta: CallMeta;
+  /**
+   * The transport the call came in on, for metrics and traces: 'http', 'ws', 'mesh', 'nats',
+   * 'memory' (the test transport) or 'internal' (a handler's nested call). Transports set it.
+   */
+  transport?: string;
 }
 
 /** Wire header names shared by the transports that carry metadata as headers. */
@@ -59,7 +64,8 @@ export function timeoutFromDeadline(deadline: number | undefined, now = Date.now
 }
 
 let sequence = 0;
-const prefix = Math.random().toString(36).slice(2, 8);
+// Pure: browser bundles that never make ids drop it.
+const prefix = /* @__PURE__ */ Math.random().toString(36).slice(2, 8);
 
 /** Cheap unique ids: a per-process prefix plus a counter (no crypto needed for correlation ids). */
 export function nextCallId(): string {

@@ -1,6 +1,6 @@
 /**
  * In-process event bus: handlers emit a service's typed events here, and transports that deliver
- * events (WebSocket, NATS) subscribe. Keyed by `service.vN` and event name.
+ * events (WebSocket, HTTP event streams, NATS) subscribe. Keyed by `service.vN` and event name.
  */
 import type { ServiceContract } from '../contract/index.js';
 import { AccordError } from './errors.js';
@@ -45,6 +45,11 @@ export class EventBus {
       set!.delete(listener);
       if (set!.size === 0) this.listeners.delete(key);
     };
+  }
+
+  /** Listeners subscribed to one event (operations and tests: is anyone listening yet?). */
+  listenerCount(service: string, version: number, event: string): number {
+    return this.listeners.get(`${service}.v${version}:${event}`)?.size ?? 0;
   }
 
   /** Sees every event, with its origin: for transports that forward events to a network (NATS, mesh). */

@@ -7,14 +7,15 @@
  */
 import { AccordError } from '../core/errors.js';
 import { decodeMessage, encodedSize, encodeFrame, protocolError, sizeBound, sizeEstimate, type EncodedFrame } from './frame-codec.js';
-import { parseFrame, type FrameRole } from './frame-validation.js';
+import type { FrameParser } from './frame-validation.js';
 import type { CodecName, Frame } from './frames.js';
 import { Outbox } from './outbox.js';
 import type { LinkSocket } from './socket.js';
 
 export interface ChannelOptions {
   codec: CodecName;
-  role: FrameRole;
+  /** The checks for this session's role (frame-validation.ts: parseCalleeFrame for clients, parseCallerFrame for servers, parsePeerFrame for mesh links). */
+  parse: FrameParser;
   /** Largest message this side writes (the peer's frame limit). */
   maxMessageBytes: number;
   /** Socket bytes past which senders wait (drained()) before producing more. */
@@ -23,7 +24,7 @@ export interface ChannelOptions {
 
 export class FrameChannel {
   readonly socket: LinkSocket;
-  readonly #role: FrameRole;
+  readonly #parse: FrameParser;
   readonly #outbox: Outbox;
   readonly #onFrame: (frame: Frame) => void;
   readonly #highWater: number;
@@ -34,7 +35,7 @@ export class FrameChannel {
 
   constructor(socket: LinkSocket, options: ChannelOptions, onFrame: (frame: Frame) => void) {
     this.socket = socket;
-    this.#role = options.role;
+    this.#parse = options.parse;
     this.#highWater = options.highWaterBytes;
     this.#onFrame = onFrame;
     this.#outbox = new Outbox(options.codec, options.maxMessageBytes, this.#write);
@@ -98,16 +99,9 @@ export class FrameChannel {
   receive(data: string | Uint8Array | ArrayBuffer, binary: boolean): void {
     if (this.#closed) return;
     for (const raw of decodeMessage(data, binary)) {
-      this.#onFrame(parseFrame(raw, this.#role));
+      this.#onFrame(this.#parse(raw));
       if (this.#closed) return;
     }
-  }
-
-  /** Decodes a message without validating or handing on (a handshake reads its first frame itself). */
-  static decodeOne(data: string | Uint8Array | ArrayBuffer, binary: boolean, role: FrameRole): Frame {
-    const frames = decodeMessage(data, binary);
-    if (frames.length !== 1) throw protocolError('the first message must be a single frame');
-    return parseFrame(frames[0], role);
   }
 
   /** Resolves once the socket's buffer is below the high-water mark (or the connection closed). */
@@ -152,4 +146,11 @@ export class FrameChannel {
     this.#drainWaiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/** Decodes a connection's first message, which must be one frame (a handshake reads it before its channel takes over). */
+export function decodeFirstFrame(data: string | Uint8Array | ArrayBuffer, binary: boolean, parse: FrameParser): Frame {
+  const frames = decodeMessage(data, binary);
+  if (frames.length !== 1) throw protocolError('the first message must be a single frame');
+  return parse(frames[0]);
 }

@@ -41,26 +41,62 @@ const isNonEmptyString = (v: unknown) => typeof v === 'string' && v.length > 0;
 const isNonNegative = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 const isVersion = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 
-/** Which frames a session takes from its peer. */
+/** Which frames a session takes from its peer: a client's (callee frames), a server's (caller frames), or a mesh link's (both). */
 export type FrameRole = 'server' | 'client' | 'peer';
 
+/** Checks one frame for a session of `role`; throws PROTOCOL_ERROR. */
+export type FrameParser = (raw: unknown) => Frame;
+
 const FROM_CALLER = new Set(['hello', 'call', 'cancel', 'credit', 'subscribe', 'unsubscribe']);
-const FROM_CALLEE = new Set(['welcome', 'result', 'error', 'item', 'end', 'subscribed', 'event', 'goaway']);
 
 /** Whether a frame is one a caller sends (it goes to the serving half of a link). */
 export function isCallerFrame(frame: Frame): frame is Exclude<ClientFrame, { type: 'ping' | 'pong' }> {
   return FROM_CALLER.has(frame.type);
 }
 
-/** Checks one frame for a session of `role`; throws PROTOCOL_ERROR. */
-export function parseFrame(raw: unknown, role: FrameRole): Frame {
+function objectFrame(raw: unknown): Obj {
   if (!isObject(raw)) throw protocolError('a frame must be an object with a `type`');
-  const frame = raw;
-  const type = typeof frame.type === 'string' ? frame.type : undefined;
-  if (type !== undefined && role !== 'peer' && (role === 'server' ? FROM_CALLEE : FROM_CALLER).has(type)) {
-    throw protocolError(`a ${role === 'server' ? 'client' : 'server'} cannot send '${type}' frames`);
+  return raw;
+}
+
+function unexpected(frame: Obj, from: string): never {
+  const type = frame.type;
+  throw protocolError(typeof type === 'string' ? `a ${from} cannot send '${type.slice(0, 40)}' frames` : `unknown frame type '${String(type)}'`);
+}
+
+/** Checks a frame a callee sent (what a calling session takes). Separate from the caller's checks so a browser client bundles only these. */
+export function parseCalleeFrame(raw: unknown): ServerFrame {
+  const frame = objectFrame(raw);
+  switch (frame.type) {
+    case 'result':
+    case 'item':
+    case 'event':
+    case 'subscribed':
+    case 'end':
+      requireId(frame);
+      break;
+    case 'error':
+      if (frame.id !== undefined && frame.id !== null) requireId(frame);
+      if (!isObject(frame.error) || typeof frame.error.code !== 'string') fail(frame, 'error must be an object with a string code');
+      break;
+    case 'welcome':
+      if (typeof frame.version !== 'number') fail(frame, 'version must be a number');
+      if (!isObject(frame.limits)) fail(frame, 'limits must be an object');
+      break;
+    case 'goaway':
+    case 'ping':
+    case 'pong':
+      break;
+    default:
+      unexpected(frame, 'server');
   }
-  switch (type) {
+  return frame as unknown as ServerFrame;
+}
+
+/** Checks a frame a caller sent (what a serving session takes). */
+export function parseCallerFrame(raw: unknown): ClientFrame {
+  const frame = objectFrame(raw);
+  switch (frame.type) {
     case 'call':
       requireId(frame);
       if (!isNonEmptyString(frame.service)) fail(frame, 'service must be a string');
@@ -73,46 +109,47 @@ export function parseFrame(raw: unknown, role: FrameRole): Frame {
       optional(frame, 'stream', (v) => typeof v === 'boolean', 'a boolean');
       optional(frame, 'credit', isNonNegative, 'a number');
       if (frame.visited !== undefined && frame.visited !== null) parseVisited(frame.visited, "a 'call' frame's visited");
-      return frame as unknown as ClientFrame;
+      break;
     case 'cancel':
     case 'unsubscribe':
-    case 'end':
       requireId(frame);
-      return frame as unknown as Frame;
+      break;
     case 'credit':
       requireId(frame);
       if (!isNonNegative(frame.credit)) fail(frame, 'credit must be a non-negative number');
-      return frame as unknown as ClientFrame;
+      break;
     case 'subscribe':
       requireId(frame);
       if (!isNonEmptyString(frame.service)) fail(frame, 'service must be a string');
       if (!isNonEmptyString(frame.event)) fail(frame, 'event must be a string');
       optional(frame, 'version', isVersion, 'a positive integer');
-      return frame as unknown as ClientFrame;
+      break;
     case 'hello':
       if (typeof frame.version !== 'number') fail(frame, 'version must be a number');
       if (frame.codec !== 'json' && frame.codec !== 'msgpack') fail(frame, "codec must be 'json' or 'msgpack'");
       optional(frame, 'metadata', isStringMap, 'an object of strings');
-      return frame as unknown as ClientFrame;
-    case 'result':
-    case 'item':
-    case 'event':
-    case 'subscribed':
-      requireId(frame);
-      return frame as unknown as ServerFrame;
-    case 'error':
-      if (frame.id !== undefined && frame.id !== null) requireId(frame);
-      if (!isObject(frame.error) || typeof frame.error.code !== 'string') fail(frame, 'error must be an object with a string code');
-      return frame as unknown as ServerFrame;
-    case 'welcome':
-      if (typeof frame.version !== 'number') fail(frame, 'version must be a number');
-      if (!isObject(frame.limits)) fail(frame, 'limits must be an object');
-      return frame as unknown as ServerFrame;
-    case 'goaway':
+      break;
     case 'ping':
     case 'pong':
-      return frame as unknown as Frame;
+      break;
     default:
-      throw protocolError(`unknown frame type '${type !== undefined ? type.slice(0, 40) : String(frame.type)}'`);
+      unexpected(frame, 'client');
   }
+  return frame as unknown as ClientFrame;
+}
+
+/** Checks a frame a mesh link took: either side's (a link both calls and serves). */
+export function parsePeerFrame(raw: unknown): Frame {
+  const frame = objectFrame(raw);
+  return typeof frame.type === 'string' && FROM_CALLER.has(frame.type) ? parseCallerFrame(frame) : parseCalleeFrame(frame);
+}
+
+/** The checks for a session of `role`. */
+export function frameParser(role: FrameRole): FrameParser {
+  return role === 'server' ? parseCallerFrame : role === 'client' ? parseCalleeFrame : parsePeerFrame;
+}
+
+/** Checks one frame for a session of `role`; throws PROTOCOL_ERROR. */
+export function parseFrame(raw: unknown, role: FrameRole): Frame {
+  return frameParser(role)(raw);
 }

@@ -9,12 +9,12 @@
 export * from './frames.js';
 export { decodeMessage, encodeFrame, encodedSize, joinBatch, protocolError } from './frame-codec.js';
 export type { EncodedFrame } from './frame-codec.js';
-export { isCallerFrame, parseFrame } from './frame-validation.js';
-export type { FrameRole } from './frame-validation.js';
+export { frameParser, isCallerFrame, parseCalleeFrame, parseCallerFrame, parseFrame, parsePeerFrame } from './frame-validation.js';
+export type { FrameParser, FrameRole } from './frame-validation.js';
 export { lengthPrefixed, LengthPrefixReader } from './length-prefix.js';
 export { Outbox } from './outbox.js';
 export { TurnFlush } from './turn-flush.js';
-export { FrameChannel } from './channel.js';
+export { decodeFirstFrame, FrameChannel } from './channel.js';
 export type { ChannelOptions } from './channel.js';
 export type { LinkSocket } from './socket.js';
 export { ServerSession } from './server-session.js';

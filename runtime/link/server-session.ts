@@ -32,6 +32,8 @@ export interface ServerSessionOptions {
   headers: Record<string, string>;
   /** Prefix of the call ids the dispatcher sees (e.g. `ws12`), for logs. */
   idPrefix: string;
+  /** The transport's name in metrics and spans ('ws', 'mesh'). */
+  transport?: string;
   /** Ends the connection (the session asks for it when cutting off a slow consumer). */
   close(reason: CloseReason, message: string): void;
 }
@@ -163,6 +165,7 @@ export class ServerSession {
       version: frame.version ?? undefined,
       method: frame.method,
       input: frame.input,
+      transport: this.#options.transport,
       meta: {
         deadline: deadlineFromTimeout(frame.timeout ?? undefined),
         traceparent: frame.traceparent ?? undefined,

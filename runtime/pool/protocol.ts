@@ -63,7 +63,7 @@ export const TO_POOL_ARITY = [2, 2, 2, 2, 3, 3, 3, 4, 1, 2, 3, 2, 1];
 export const KIND = { unary: 0, stream: 1, task: 2 } as const;
 export type CallKind = keyof typeof KIND;
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
 /** A nested call as it crosses the boundary: an OutgoingCall without its (uncloneable) signal. */
 export type HookCall = Omit<OutgoingCall, 'signal'>;

@@ -5,11 +5,12 @@
  */
 import { AccordError } from '../core/errors.js';
 import type { ContextHooks } from '../core/context.js';
+import { writeForwarded } from '../core/forwarding-logger.js';
 import type { Dispatchers } from './dispatchers.js';
 import type { PoolHandle } from './handle.js';
 import {
   deserializeError, serializeError, TO_POOL, TO_POOL_ARITY, TO_WORKER,
-  type HookCall, type LogLevel, type ParentContext, type SerializedError, type ServiceInfo, type TaskInfo,
+  type HookCall, type ParentContext, type SerializedError, type ServiceInfo, type TaskInfo,
 } from './protocol.js';
 import { cancelServed, serveStream, serveUnary } from './serve-hooks.js';
 import type { PoolCall, Slot } from './slot.js';
@@ -72,7 +73,8 @@ export class WorkerMessages {
           break;
         }
         case TO_POOL.EMIT: this.#emit(slot, a as ParentContext, batch[i + 2] as string, batch[i + 3]); break;
-        case TO_POOL.LOG: this.#dispatchers.logger[a as LogLevel]({ ...(batch[i + 2] as object), worker: slot.threadId }, batch[i + 3] as string | undefined); break;
+        // A handler's record, with its bindings (service, method, callId, traceId), into the server's logger.
+        case TO_POOL.LOG: writeForwarded(this.#dispatchers.logger, a as string, { ...(batch[i + 2] as object), worker: slot.threadId }, batch[i + 3] as string | undefined); break;
         case TO_POOL.HOOK_UNARY: {
           const parent = batch[i + 2] as ParentContext;
           serveUnary(slot, a as number, parent, batch[i + 3] as HookCall, this.#hooksOf(slot, parent) ?? this.#dispatchers.latest);

@@ -11,13 +11,15 @@ import type { OutgoingCall } from '../core/client-transport.js';
 import { CallScope } from '../core/call-scope.js';
 import { createHandlerContext, type ContextData, type ContextHooks } from '../core/context.js';
 import { AccordError } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
+import { ForwardingLogger } from '../core/forwarding-logger.js';
+import { traceIdOf } from '../core/trace-context.js';
+import { CallTracing, registeredTracer } from '../observability/tracing.js';
 import { boundServicesOf, type BoundService, type StreamHandler, type UnaryHandler } from '../core/service-binding.js';
 import { validateEvent } from '../core/events.js';
 import { Outbox } from './outbox.js';
 import {
   cloneable, cloneableLogFields, deserializeError, KIND, serializeError, TO_POOL, TO_WORKER, TO_WORKER_ARITY,
-  type HookCall, type LogLevel, type ParentContext, type SerializedError, type ServiceInfo, type TaskInfo, type WorkerConfig,
+  type HookCall, type ParentContext, type SerializedError, type ServiceInfo, type TaskInfo, type WorkerConfig,
 } from './protocol.js';
 import { StreamInbox } from '../core/stream-inbox.js';
 import { StreamSender } from '../core/stream-sender.js';
@@ -177,21 +179,16 @@ function hookCall(call: OutgoingCall): HookCall {
   return rest;
 }
 
-function sendLog(level: LogLevel, obj: object | string, msg?: string): void {
-  if (typeof obj === 'string') outbox.open().push(TO_POOL.LOG, level, {}, obj);
-  else outbox.open().push(TO_POOL.LOG, level, cloneableLogFields(obj), msg);
-}
-
-const logger: Logger = {
-  debug: (obj, msg) => sendLog('debug', obj, msg),
-  info: (obj, msg) => sendLog('info', obj, msg),
-  warn: (obj, msg) => sendLog('warn', obj, msg),
-  error: (obj, msg) => sendLog('error', obj, msg),
-  child: () => logger,
-};
+/** Handlers' log records go to the main thread's logger, bindings included (see ForwardingLogger). */
+const logger = new ForwardingLogger({}, (level, fields, msg) => outbox.open().push(TO_POOL.LOG, level, cloneableLogFields(fields), msg));
 
 const hooks: ContextHooks = {
   logger,
+  loggerFor(data) {
+    const traceId = traceIdOf(data.meta.traceparent);
+    const bindings = { service: `${data.service}.v${data.version}`, method: data.method, callId: data.callId };
+    return logger.child(traceId === undefined ? bindings : { ...bindings, traceId });
+  },
   emit(data, event, payload) {
     // Validate here, so a handler gets the same synchronous error as inline; the main thread publishes.
     const contract = services.get(`${data.service}@${data.version}`)?.contract ?? serviceOfTask(data);
@@ -293,6 +290,10 @@ setTaskScheduler((task, payload, options) => {
 
 try {
   const info = await load();
+  // A tracing SDK registered in this thread (by a handler module, or `--import` in execArgv, which
+  // workers inherit) gets client spans for ctx.client(C, via) calls made from here.
+  const tracer = registeredTracer();
+  if (tracer) hooks.outgoing = new CallTracing(tracer);
   outbox.open().push(TO_POOL.READY, info.services, info.tasks);
 } catch (error) {
   outbox.open().push(TO_POOL.LOAD_ERROR, serializeError(error));

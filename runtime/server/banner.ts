@@ -5,12 +5,13 @@ import type { AccordServer } from './create-server.js';
 /** Prefix of the machine-readable line: `ACCORD_URLS {"http":"http://127.0.0.1:3000",...}`. */
 export const URLS_LINE_PREFIX = 'ACCORD_URLS ';
 
-/** The URLs worth showing: each transport's, plus the HTTP docs and OpenAPI document. */
+/** The URLs worth showing: each transport's, plus the HTTP docs, OpenAPI document and metrics. */
 export function publicUrls(server: AccordServer): Record<string, string> {
   const urls: Record<string, string> = { ...server.urls };
   if (urls.http) {
     urls.docs = `${urls.http}/docs`;
     urls.openapi = `${urls.http}/openapi.json`;
+    if (server.metrics && !urls.metrics) urls.metrics = `${urls.http}/metrics`;
   }
   return urls;
 }

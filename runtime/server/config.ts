@@ -3,8 +3,9 @@
  * pool, auth and limits. Handler code never names a transport; this file (usually
  * `accord.config.ts`, loaded by `accord serve`) does. `applyEnv` layers environment variables on top.
  */
+import type { Registry } from 'prom-client';
 import type { DispatcherOptions } from '../core/dispatcher.js';
-import type { LogLevel } from '../core/logger.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../core/logger.js';
 import type { BoundService } from '../core/service-binding.js';
 import type { ServerTransport } from '../core/transport.js';
 import type { PoolOptions } from '../pool/handle.js';
@@ -69,6 +70,25 @@ export type PoolConfig = Omit<PoolOptions, 'modules'>;
 /** A service entry: a handler module path (relative to the config file), or bound services. */
 export type ServiceEntry = string | URL | BoundService | readonly BoundService[];
 
+/** Prometheus metrics (runtime/observability; docs/operations.md). */
+export interface MetricsConfig {
+  /**
+   * A listener of its own for `GET /metrics` (and /healthz, /readyz). Started when set, and always
+   * when no HTTP transport runs (then default 9464); with HTTP, `/metrics` is also on its port.
+   */
+  port?: number;
+  /** Interface of the metrics listener (default: the HTTP host, else 127.0.0.1). */
+  host?: string;
+  /** Path of the metrics (default `/metrics`), on the HTTP transport and the listener. */
+  path?: string;
+  /** prom-client's process and Node.js metrics (default true). */
+  defaultMetrics?: boolean;
+  /** Upper bounds of `rpc_server_duration_seconds`, in seconds. */
+  buckets?: number[];
+  /** A prom-client Registry to add Accord's metrics to (default: one of the server's own). */
+  registry?: Registry;
+}
+
 /** The dispatcher's own options, passed through unchanged (documented in runtime/core/dispatcher.ts). */
 type DispatcherSettings = Pick<DispatcherOptions, 'authenticate' | 'guards' | 'middleware' | 'validateOutput' | 'defaultTimeoutMs' | 'maxHops' | 'logger' | 'nodeId'>;
 
@@ -83,8 +103,19 @@ export interface AccordConfig extends DispatcherSettings {
   transports?: TransportsConfig;
   /** The worker pool for `runs: 'pool'` methods; `false` runs everything inline. Default: on. */
   pool?: PoolConfig | false;
-  /** JSON-lines logger level on stderr (default 'info'); ignored when `logger` is given. */
+  /** Level of the server's pino logger (default 'info'); ignored when `logger` is given. */
   logLevel?: LogLevel;
+  /** `json` lines on stderr (default), `pretty` (pino-pretty, for people), or `auto` (pretty on a terminal). */
+  logFormat?: LogFormat;
+  /** Prometheus metrics (default on: `/metrics` on the HTTP transport); `false` turns them off. */
+  metrics?: MetricsConfig | false;
+  /** OpenTelemetry spans per call when an SDK is registered before createServer() (default true). */
+  tracing?: boolean;
+  /**
+   * On stop, how long readiness reports 503 while calls are still taken, before transports start
+   * refusing them: time for a load balancer to notice (default 0).
+   */
+  drainDelayMs?: number;
   /** How long `stop()` waits for in-flight calls before closing what is left (default 10 000 ms). */
   shutdownGraceMs?: number;
   /** Directory that relative paths (services, openapiFile) are resolved against. Default: the config file's folder, or the working directory. */
@@ -98,9 +129,8 @@ export function defineConfig(config: AccordConfig): AccordConfig {
 
 const KNOWN_KEYS = new Set<string>([
   'services', 'transports', 'pool', 'authenticate', 'guards', 'middleware', 'validateOutput', 'defaultTimeoutMs',
-  'maxHops', 'logLevel', 'logger', 'shutdownGraceMs', 'root', 'nodeId',
+  'maxHops', 'logLevel', 'logger', 'shutdownGraceMs', 'root', 'nodeId', 'logFormat', 'metrics', 'tracing', 'drainDelayMs',
 ]);
-const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error', 'silent']);
 /** The node ids calls list as visited (runtime/core/meta-headers.ts): no commas or spaces. */
 const NODE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -134,7 +164,7 @@ export function validateConfig(config: unknown, source = 'config'): AccordConfig
       throw new ConfigError(`${source}: '${key}' must be an array of functions`);
     }
   }
-  for (const key of ['maxHops', 'shutdownGraceMs'] as const) {
+  for (const key of ['maxHops', 'shutdownGraceMs', 'drainDelayMs'] as const) {
     const v = c[key];
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw new ConfigError(`${source}: '${key}' must be a non-negative number`);
   }
@@ -146,9 +176,23 @@ export function validateConfig(config: unknown, source = 'config'): AccordConfig
   if (c.nodeId !== undefined && (typeof c.nodeId !== 'string' || !NODE_ID.test(c.nodeId))) {
     throw new ConfigError(`${source}: 'nodeId' must be 1-128 letters, digits, '.', '_', '-' or ':'`);
   }
-  if (c.logLevel !== undefined && !LOG_LEVELS.has(c.logLevel as string)) {
-    throw new ConfigError(`${source}: 'logLevel' must be one of ${[...LOG_LEVELS].join(', ')}`);
+  if (c.logLevel !== undefined && !oneOf(LOG_LEVELS, c.logLevel)) {
+    throw new ConfigError(`${source}: 'logLevel' must be one of ${LOG_LEVELS.join(', ')}`);
   }
+  if (c.logFormat !== undefined && !oneOf(LOG_FORMATS, c.logFormat)) {
+    throw new ConfigError(`${source}: 'logFormat' must be one of ${LOG_FORMATS.join(', ')}`);
+  }
+  if (c.logger !== undefined && (typeof c.logger !== 'object' || c.logger === null || typeof (c.logger as { info?: unknown }).info !== 'function')) {
+    throw new ConfigError(`${source}: 'logger' must be a pino logger (or one with pino's methods)`);
+  }
+  if (c.metrics !== undefined && c.metrics !== false && (typeof c.metrics !== 'object' || c.metrics === null)) {
+    throw new ConfigError(`${source}: 'metrics' must be metrics options ({ port, path, ... }) or false`);
+  }
+  const metricsPort = (c.metrics as MetricsConfig | undefined)?.port;
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)) {
+    throw new ConfigError(`${source}: 'metrics.port' must be a port number (0 picks a free one)`);
+  }
+  if (c.tracing !== undefined && typeof c.tracing !== 'boolean') throw new ConfigError(`${source}: 'tracing' must be true or false`);
   return c as unknown as AccordConfig;
 }
 
@@ -157,7 +201,10 @@ export function validateConfig(config: unknown, source = 'config'): AccordConfig
  *   PORT                    HTTP port            HOST             HTTP (and WS) host
  *   WS_PORT                 WS on its own port   ACCORD_TRANSPORTS   comma list of transports to run (e.g. `http,ws`)
  *   ACCORD_POOL_THREADS     pool size (0 disables the pool)
- *   ACCORD_LOG_LEVEL        debug|info|warn|error|silent
+ *   ACCORD_LOG_LEVEL        trace|debug|info|warn|error|fatal|silent
+ *   ACCORD_LOG_FORMAT       json|pretty|auto
+ *   ACCORD_METRICS_PORT     a metrics listener of its own (see MetricsConfig.port); ACCORD_METRICS=off turns metrics off
+ *   ACCORD_DRAIN_DELAY_MS
  *   ACCORD_DEFAULT_TIMEOUT_MS, ACCORD_SHUTDOWN_GRACE_MS, ACCORD_MAX_HOPS
  *   ACCORD_NODE_ID          this node's id in a mesh or NATS deployment
  *   ACCORD_NATS_URL         NATS servers (comma list) of the nats transport
@@ -190,9 +237,18 @@ export function applyEnv(config: AccordConfig, env: Record<string, string | unde
   const threads = intEnv(env, 'ACCORD_POOL_THREADS');
   if (threads !== undefined) out.pool = threads === 0 ? false : { ...(out.pool || {}), threads };
   if (env.ACCORD_LOG_LEVEL) {
-    if (!LOG_LEVELS.has(env.ACCORD_LOG_LEVEL)) throw new ConfigError(`ACCORD_LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}, not '${env.ACCORD_LOG_LEVEL}'`);
-    out.logLevel = env.ACCORD_LOG_LEVEL as LogLevel;
+    if (!oneOf(LOG_LEVELS, env.ACCORD_LOG_LEVEL)) throw new ConfigError(`ACCORD_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not '${env.ACCORD_LOG_LEVEL}'`);
+    out.logLevel = env.ACCORD_LOG_LEVEL;
   }
+  if (env.ACCORD_LOG_FORMAT) {
+    if (!oneOf(LOG_FORMATS, env.ACCORD_LOG_FORMAT)) throw new ConfigError(`ACCORD_LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}, not '${env.ACCORD_LOG_FORMAT}'`);
+    out.logFormat = env.ACCORD_LOG_FORMAT;
+  }
+  if (env.ACCORD_METRICS !== undefined && ['off', 'false', '0'].includes(env.ACCORD_METRICS.trim().toLowerCase())) out.metrics = false;
+  const metricsPort = intEnv(env, 'ACCORD_METRICS_PORT');
+  if (metricsPort !== undefined && out.metrics !== false) out.metrics = { ...(out.metrics || {}), port: metricsPort };
+  const drainDelay = intEnv(env, 'ACCORD_DRAIN_DELAY_MS');
+  if (drainDelay !== undefined) out.drainDelayMs = drainDelay;
   const timeout = intEnv(env, 'ACCORD_DEFAULT_TIMEOUT_MS');
   if (timeout !== undefined) out.defaultTimeoutMs = timeout;
   const grace = intEnv(env, 'ACCORD_SHUTDOWN_GRACE_MS');
@@ -206,6 +262,10 @@ export function applyEnv(config: AccordConfig, env: Record<string, string | unde
   if (env.ACCORD_MESH_SEEDS && transports.mesh) transports.mesh = { ...options('mesh'), seeds: listEnv(env.ACCORD_MESH_SEEDS) };
   if (env.ACCORD_MESH_KEY && transports.mesh) transports.mesh = { ...options('mesh'), key: env.ACCORD_MESH_KEY };
   return out;
+}
+
+function oneOf<T extends string>(allowed: readonly T[], value: unknown): value is T {
+  return typeof value === 'string' && (allowed as readonly string[]).includes(value);
 }
 
 function listEnv(raw: string): string[] {

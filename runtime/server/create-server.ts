@@ -9,14 +9,21 @@ import { Dispatcher } from '../core/dispatcher.js';
 import { InlineExecutor, type Executor } from '../core/executor.js';
 import { registerHealth, type HealthReport, type ServerState } from '../core/health.js';
 import { createLogger, type Logger } from '../core/logger.js';
+import { startMetricsListener, type MetricsListener } from '../observability/metrics-listener.js';
+import type { AccordMetrics } from '../observability/metrics.js';
+import { registerPoolMetrics } from '../observability/pool-metrics.js';
+import { serverTelemetry } from '../observability/server-telemetry.js';
 import type { PoolHandle } from '../pool/handle.js';
-import { validateConfig, type AccordConfig } from './config.js';
+import { validateConfig, type AccordConfig, type MetricsConfig } from './config.js';
 import { loadServices, type LoadedService } from './services.js';
 import { planTransports, type PlannedTransport, type StartedTransport } from './transports.js';
 
 export interface AccordServer {
   readonly dispatcher: Dispatcher;
+  /** The pino logger shared by fastify, the runtime and handlers. */
   readonly logger: Logger;
+  /** Prometheus metrics (add your own to `metrics.registry`); undefined with `metrics: false`. */
+  readonly metrics: AccordMetrics | undefined;
   readonly state: ServerState;
   /** Where each transport listens, by transport name (after start). */
   readonly urls: Record<string, string>;
@@ -40,7 +47,12 @@ export async function createServer(config: AccordConfig, options: CreateServerOp
   const source = options.source ?? 'config';
   validateConfig(config, source);
   const root = config.root ?? process.cwd();
-  const logger = config.logger ?? createLogger(config.logLevel ?? 'info');
+  const logger = config.logger ?? createLogger({ level: config.logLevel ?? 'info', format: config.logFormat ?? 'json' });
+  // Checked once, here: a tracing SDK must be registered before the server is created.
+  const telemetry = serverTelemetry({
+    metrics: config.metrics === false ? false : { registry: config.metrics?.registry, defaultMetrics: config.metrics?.defaultMetrics, buckets: config.metrics?.buckets },
+    tracing: config.tracing ?? true,
+  });
   const plan = planTransports(config.transports, root);
   const loaded = await loadServices(config.services, root);
 
@@ -58,12 +70,27 @@ export async function createServer(config: AccordConfig, options: CreateServerOp
       maxHops: config.maxHops,
       nodeId: config.nodeId,
       logger,
+      telemetry,
     });
   } catch (error) {
     await pool?.handle.close();
     throw error;
   }
-  return new Server(dispatcher, logger, plan, pool?.handle, config.shutdownGraceMs ?? 10_000);
+  return new Server(dispatcher, logger, plan, pool?.handle, {
+    graceMs: config.shutdownGraceMs ?? 10_000,
+    drainDelayMs: config.drainDelayMs ?? 0,
+    metrics: telemetry.metrics,
+    metricsListener: telemetry.metrics ? metricsListenerOf(config.metrics || {}, plan, config.transports) : undefined,
+  });
+}
+
+/** Where the standalone metrics listener listens: when asked for, and always when no HTTP transport serves /metrics. */
+function metricsListenerOf(metrics: MetricsConfig, plan: PlannedTransport[], transports: AccordConfig['transports']): (MetricsConfig & { explicit: boolean }) | undefined {
+  const http = plan.some((t) => t.name === 'http');
+  if (http && metrics.port === undefined) return undefined;
+  const httpOptions = transports?.http;
+  const httpHost = typeof httpOptions === 'object' && httpOptions !== null && 'host' in httpOptions ? (httpOptions as { host?: string }).host : undefined;
+  return { ...metrics, host: metrics.host ?? httpHost ?? '127.0.0.1', port: metrics.port ?? 9464, explicit: metrics.port !== undefined };
 }
 
 async function openPool(config: AccordConfig, loaded: LoadedService[], logger: Logger) {
@@ -97,9 +124,20 @@ function poolExecutor(handle: PoolHandle, pooled: Set<string>, loaded: LoadedSer
   };
 }
 
+interface Lifecycle {
+  graceMs: number;
+  drainDelayMs: number;
+  metrics: AccordMetrics | undefined;
+  /** Options of the standalone metrics listener, when there is one (`explicit`: its port was configured). */
+  metricsListener: (MetricsConfig & { explicit: boolean }) | undefined;
+}
+
 class Server implements AccordServer {
   readonly dispatcher: Dispatcher;
   readonly logger: Logger;
+  readonly metrics: AccordMetrics | undefined;
+  #listener: MetricsListener | undefined;
+  #removePoolMetrics: (() => void) | undefined;
   #state: ServerState = 'created';
   #startedAt = 0;
   #started: StartedTransport[] = [];
@@ -108,14 +146,16 @@ class Server implements AccordServer {
   #closing?: Promise<void>;
   readonly #plan: PlannedTransport[];
   readonly #pool: PoolHandle | undefined;
-  readonly #graceMs: number;
+  readonly #lifecycle: Lifecycle;
 
-  constructor(dispatcher: Dispatcher, logger: Logger, plan: PlannedTransport[], pool: PoolHandle | undefined, graceMs: number) {
+  constructor(dispatcher: Dispatcher, logger: Logger, plan: PlannedTransport[], pool: PoolHandle | undefined, lifecycle: Lifecycle) {
     this.dispatcher = dispatcher;
     this.logger = logger;
+    this.metrics = lifecycle.metrics;
     this.#plan = plan;
     this.#pool = pool;
-    this.#graceMs = graceMs;
+    this.#lifecycle = lifecycle;
+    if (pool && this.metrics) this.#removePoolMetrics = registerPoolMetrics(this.metrics, () => pool.stats());
     registerHealth(dispatcher, () => this.health());
   }
 
@@ -130,6 +170,7 @@ class Server implements AccordServer {
   get urls(): Record<string, string> {
     const urls: Record<string, string> = {};
     for (const t of this.#started) if (t.url) urls[t.name] = t.url;
+    if (this.#listener) urls.metrics = this.#listener.url;
     return urls;
   }
 
@@ -158,6 +199,17 @@ class Server implements AccordServer {
         this.#started.push(transport);
         byName.set(planned.name, transport);
       }
+      const listener = this.#lifecycle.metricsListener;
+      if (listener && this.metrics) {
+        try {
+          this.#listener = await startMetricsListener({ metrics: this.metrics, health: () => this.health(), host: listener.host, port: listener.port, path: listener.path });
+        } catch (error) {
+          const why = (error as Error)?.message ?? String(error);
+          // A port asked for must work; the default one may be taken by another node on this machine.
+          if (listener.explicit) throw new Error(`the metrics listener failed to start: ${why}`, { cause: error });
+          this.logger.warn({ err: error, port: listener.port }, 'no metrics listener: the default port is taken; set metrics.port (ACCORD_METRICS_PORT) to serve /metrics');
+        }
+      }
     } catch (error) {
       // Close whatever did start; the server is finished (stop() then only waits for that).
       this.#stopping ??= this.#shutdown(0).catch(() => undefined);
@@ -172,7 +224,7 @@ class Server implements AccordServer {
   stop(options: { graceMs?: number } = {}): Promise<void> {
     return (this.#stopping ??= (async () => {
       await this.#starting?.catch(() => undefined);
-      await this.#shutdown(options.graceMs ?? this.#graceMs);
+      await this.#shutdown(options.graceMs ?? this.#lifecycle.graceMs);
     })());
   }
 
@@ -182,7 +234,10 @@ class Server implements AccordServer {
   }
 
   async #close(graceMs: number): Promise<void> {
+    // Readiness turns 503 first; calls are still taken for drainDelayMs, so load balancers move away.
+    const wasReady = this.#state === 'ready';
     this.#state = 'draining';
+    if (wasReady && this.#lifecycle.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#lifecycle.drainDelayMs));
     // All transports drain at once, so shutdown takes at most one grace period, not one per transport.
     const results = await Promise.allSettled(this.#started.map((transport) => transport.stop({ graceMs })));
     const failures: unknown[] = [];
@@ -192,7 +247,10 @@ class Server implements AccordServer {
       this.logger.error({ err: result.reason, transport: this.#started[i]!.name }, 'transport failed to stop cleanly');
     });
     await this.dispatcher.close();
+    // The pool closes after every transport has drained: calls in flight there still had workers.
     await this.#pool?.close();
+    this.#removePoolMetrics?.();
+    await this.#listener?.close();
     this.#state = 'stopped';
     this.logger.info({}, 'accord server stopped');
     if (failures.length > 0) throw new AggregateError(failures, 'some transports failed to stop cleanly');

@@ -15,8 +15,12 @@ const USAGE = `usage: accord serve [config-file] [--watch]
 
 Starts the services of a deploy-time config (default ${DEFAULT_CONFIG_FILE}, else .mts, .js, .mjs).
   --watch   reload handlers when a file in their folders changes (they must run in the pool)
-Environment overrides: PORT, HOST, WS_PORT, ACCORD_TRANSPORTS, ACCORD_POOL_THREADS,
-ACCORD_LOG_LEVEL, ACCORD_DEFAULT_TIMEOUT_MS, ACCORD_SHUTDOWN_GRACE_MS, ACCORD_MAX_HOPS.
+Environment overrides (docs/server.md):
+  PORT, HOST, WS_PORT, ACCORD_TRANSPORTS (e.g. http,ws,nats,mesh), ACCORD_POOL_THREADS,
+  ACCORD_LOG_LEVEL, ACCORD_LOG_FORMAT (json|pretty|auto), ACCORD_METRICS_PORT, ACCORD_METRICS=off,
+  ACCORD_DEFAULT_TIMEOUT_MS, ACCORD_SHUTDOWN_GRACE_MS, ACCORD_DRAIN_DELAY_MS, ACCORD_MAX_HOPS,
+  ACCORD_NODE_ID, ACCORD_NATS_URL (docs/nats.md),
+  ACCORD_MESH_PORT, ACCORD_MESH_SEEDS, ACCORD_MESH_KEY (docs/mesh.md).
 `;
 
 export interface ServeOptions {

@@ -41,6 +41,7 @@ export function memoryTransport(target: Dispatcher | { dispatcher: Dispatcher },
     version: call.version,
     method: call.method,
     input: wire(call.input, 'input', 'INVALID_ARGUMENT'),
+    transport: 'memory',
     meta: {
       deadline: call.deadline,
       hops: call.hops ?? 0,

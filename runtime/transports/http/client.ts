@@ -10,25 +10,36 @@
  *   a network failure is UNAVAILABLE, which generated clients retry for idempotent methods.
  * - Streams read Server-Sent Events (or MessagePack frames) from the response body; `return()`
  *   on the iterator (a `break` out of `for await`) aborts the request, stopping the server's generator.
+ * - Events: `subscribe()` (what generated clients' `on()` uses) reads `GET /events/...` as
+ *   Server-Sent Events and reconnects when the stream breaks (event-subscription.ts).
  */
-import type { ClientTransport, OutgoingCall } from '../../core/client-transport.js';
+import type { ClientTransport, EventSubscription, OutgoingCall } from '../../core/client-transport.js';
 import { CallDeadline } from '../../core/call-deadline.js';
-import { jsonCodec, msgpackCodec, type Codec } from '../../core/codecs.js';
+import { codecOfContentType, loadedMsgpack, selectCodec } from '../../core/codec-registry.js';
+import type { Codec } from '../../core/json-codec.js';
 import { lowerCaseKeys } from '../../core/envelope.js';
 import { writeMetaHeaders } from '../../core/meta-headers.js';
 import { AccordError, codeOfHttpStatus } from '../../core/errors.js';
 import { LengthPrefixReader } from '../../link/length-prefix.js';
 import { MSGPACK_STREAM_CONTENT_TYPE, SSE_CONTENT_TYPE, SseParser } from './stream-format.js';
+import { HttpEventSubscription, type EventReconnectOptions } from './event-subscription.js';
 
 export interface HttpClientOptions {
   /** Base URL of the server, e.g. `http://127.0.0.1:3000` (a path prefix is kept). */
   url: string;
-  /** Wire format of requests and responses (default json). */
-  codec?: 'json' | 'msgpack';
+  /**
+   * Wire format of requests and responses: 'json' (the default) or MessagePack, as `'msgpack'`
+   * after `import 'accord-rpc/msgpack'` or as that entry's `msgpack` codec (browsers load it only then).
+   */
+  codec?: 'json' | 'msgpack' | Codec;
   /** Headers sent with every call (per-call metadata wins). */
   metadata?: Record<string, string>;
   /** fetch implementation (default: the global one). */
   fetch?: typeof fetch;
+  /** Reconnecting an event stream that broke (backoff with jitter); `false` gives up at the first break. */
+  reconnect?: EventReconnectOptions | false;
+  /** Called when an event subscription is refused or gives up (default: console.warn). */
+  onError?: (error: AccordError, subscription: EventSubscription) => void;
 }
 
 export function httpClient(options: HttpClientOptions): ClientTransport {
@@ -75,12 +86,37 @@ class HttpClientTransport implements ClientTransport {
   readonly #codec: Codec;
   readonly #metadata: Record<string, string>;
   readonly #fetch: typeof fetch;
+  readonly #options: HttpClientOptions;
+  readonly #subscriptions = new Set<HttpEventSubscription>();
 
   constructor(options: HttpClientOptions) {
+    this.#options = options;
     this.#base = options.url.replace(/\/+$/, '');
-    this.#codec = options.codec === 'msgpack' ? msgpackCodec : jsonCodec;
+    this.#codec = selectCodec(options.codec);
     this.#metadata = lowerCaseKeys(options.metadata ?? {});
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  subscribe(spec: EventSubscription, listener: (data: unknown) => void): () => void {
+    const url = `${this.#base}/events/${encodeURIComponent(spec.service)}/v${spec.version}/${encodeURIComponent(spec.event)}`;
+    const subscription = new HttpEventSubscription(spec, listener, {
+      url,
+      headers: () => ({ ...this.#metadata }),
+      fetch: this.#fetch,
+      reconnect: this.#options.reconnect ?? {},
+      onError: this.#options.onError ?? ((error, s) => console.warn(`accord: event ${s.service}.v${s.version}.${s.event}: ${error.code}: ${error.message}`)),
+    }).start();
+    this.#subscriptions.add(subscription);
+    return () => {
+      this.#subscriptions.delete(subscription);
+      subscription.close();
+    };
+  }
+
+  /** Ends every event subscription (calls need no closing: each is its own request). */
+  async close(): Promise<void> {
+    for (const subscription of this.#subscriptions) subscription.close();
+    this.#subscriptions.clear();
   }
 
   #request(call: OutgoingCall, accept: string, signal: AbortSignal): { url: string; init: RequestInit } {
@@ -204,7 +240,7 @@ class HttpStreamIterator implements AsyncIterator<unknown> {
 
 function decodeFrame(frame: Uint8Array): { event: string; data: unknown } {
   try {
-    return msgpackCodec.decode(frame) as { event: string; data: unknown };
+    return loadedMsgpack('PROTOCOL_ERROR').decode(frame) as { event: string; data: unknown };
   } catch (error) {
     throw new AccordError('PROTOCOL_ERROR', `the server sent a stream frame that is not MessagePack: ${(error as Error).message}`);
   }
@@ -223,7 +259,7 @@ function decodeBody(response: Response, body: Uint8Array): unknown {
   if (body.length === 0) return undefined;
   const type = response.headers.get('content-type');
   try {
-    return (type && /msgpack/i.test(type) ? msgpackCodec : jsonCodec).decode(body);
+    return codecOfContentType(type).decode(body);
   } catch (error) {
     throw new AccordError('PROTOCOL_ERROR', `the server sent a body that does not parse as ${type ?? 'JSON'}: ${(error as Error).message}`);
   }

@@ -70,6 +70,7 @@ function handle(ctx: CallRoutesContext, target: Target, req: FastifyRequest, rep
       method: target.name,
       input: inputOf(req),
       meta: metaOf(headers),
+      transport: 'http',
     };
   } catch (error) {
     return sendError(reply, toAccordError(error), msgpack, declared);
@@ -158,12 +159,14 @@ export function registerCallRoutes(app: FastifyInstance, ctx: CallRoutesContext)
     if (routed) {
       return handle(ctx, { service, version: v, name: method, kind: routed.kind, errors: undefined, encodeJson }, req, reply, bodyInput);
     }
+    let resolved: ReturnType<Dispatcher['resolve']> | undefined;
     try {
-      const resolved = ctx.dispatcher.resolve(service, v, method);
-      handle(ctx, targetOf(resolved.service, resolved.name), req, reply, bodyInput);
-    } catch (error) {
-      sendError(reply, toAccordError(error), msgpack);
+      resolved = ctx.dispatcher.resolve(service, v, method);
+    } catch {
+      // Not served: the dispatcher refuses it (UNIMPLEMENTED, as on every transport) and counts it.
+      return handle(ctx, { service, version: v, name: method, kind: 'unary', errors: undefined, encodeJson }, req, reply, bodyInput);
     }
+    handle(ctx, targetOf(resolved.service, resolved.name), req, reply, bodyInput);
   };
   app.post('/rpc/:service/:method', (req, reply) => {
     const p = req.params as Record<string, string>;

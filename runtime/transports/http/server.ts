@@ -11,11 +11,14 @@ import { resolve } from 'node:path';
 import type { Dispatcher } from '../../core/dispatcher.js';
 import { AccordError } from '../../core/errors.js';
 import { healthOf } from '../../core/health.js';
+import { isPinoLike } from '../../core/logger.js';
 import type { ServerTransport } from '../../core/transport.js';
+import { metricsOf } from '../../observability/server-telemetry.js';
 import { registerBodyParsers } from './body-parsers.js';
 import { InFlightCalls } from './calls.js';
 import { registerCors, type CorsOptions } from './cors.js';
 import { notFoundBody, registerPages } from './docs.js';
+import { EventStreams, type EventStreamLimits } from './event-streams.js';
 import { JSON_CONTENT_TYPE, sendError, wantsMsgpack } from './responses.js';
 import { registerCallRoutes } from './routes.js';
 
@@ -38,8 +41,21 @@ export interface HttpTransportOptions {
   graceMs?: number;
   /** Allow browser apps from other origins (default off: same-origin pages need nothing). */
   cors?: CorsOptions;
-  /** Adds routes or plugins of your own (e.g. `/metrics`) before the server starts listening. */
+  /** Adds routes or plugins of your own before the server starts listening. */
   configure?: (app: FastifyInstance) => void | Promise<void>;
+  /**
+   * `GET /metrics` for Prometheus, when the dispatcher has metrics (createServer's do): true
+   * (default), false, or another path.
+   */
+  metrics?: boolean | { path: string };
+  /** Server-Sent Event streams of services' events at `GET /events/...` (default on; see event-streams.ts). */
+  events?: Partial<EventStreamLimits> | false;
+  /**
+   * fastify's own request log lines ("incoming request", "request completed", with a request id)
+   * through the dispatcher's pino logger. Default off: Accord logs per call, and fastify with a
+   * logger costs every request a few µs even with its request lines disabled.
+   */
+  logRequests?: boolean;
 }
 
 export interface HttpTransport extends ServerTransport {
@@ -60,6 +76,8 @@ class HttpServerTransport implements HttpTransport {
   readonly name = 'http' as const;
   readonly #options: HttpTransportOptions;
   readonly #calls = new InFlightCalls();
+  #events: EventStreams | undefined;
+  #removeGauges: Array<() => void> = [];
   #app: FastifyInstance | undefined;
   #url: string | undefined;
   #ready = false;
@@ -93,7 +111,7 @@ class HttpServerTransport implements HttpTransport {
     const o = this.#options;
     const requestTimeout = o.requestTimeoutMs ?? 30_000;
     const app = Fastify({
-      logger: false,
+      ...loggerOptions(dispatcher, o.logRequests ?? false),
       bodyLimit: o.bodyLimitBytes ?? 1024 * 1024,
       requestTimeout,
       // Node checks request timeouts on an interval (30 s by default): check often enough to honour short ones.
@@ -124,6 +142,25 @@ class HttpServerTransport implements HttpTransport {
       state: this.#state,
       maxInFlight: o.maxInFlight ?? 10_000,
     });
+    if (o.events !== false) {
+      const limits = o.events ?? {};
+      this.#events = new EventStreams(dispatcher, {
+        heartbeatMs: limits.heartbeatMs ?? 15_000,
+        maxStreams: limits.maxStreams ?? 10_000,
+        maxBufferedBytes: limits.maxBufferedBytes ?? 4 * 1024 * 1024,
+      });
+      this.#events.register(app);
+    }
+    const metrics = o.metrics === false ? undefined : metricsOf(dispatcher);
+    if (metrics) {
+      const path = typeof o.metrics === 'object' ? o.metrics.path : '/metrics';
+      app.get(path, async (_req, reply) => {
+        const text = await metrics.text();
+        reply.header('content-type', metrics.contentType).send(text);
+      });
+      const events = this.#events;
+      if (events) this.#removeGauges.push(metrics.gauge({ name: 'accord_http_event_streams', help: 'Server-Sent Event streams open on the HTTP transport.', read: () => events.size }));
+    }
     const defaultSpec = resolve('generated/openapi.json');
     registerPages(app, {
       openapiFile: o.openapiFile ?? (existsSync(defaultSpec) ? defaultSpec : undefined),
@@ -158,6 +195,8 @@ class HttpServerTransport implements HttpTransport {
     // Draining: readyz answers 503 and new calls get 503 UNAVAILABLE (clients retry idempotent calls
     // elsewhere), while calls already in flight, streams included, get up to graceMs to finish.
     this.#state.draining = true;
+    // Event streams are subscriptions, not calls: they end now, with an UNAVAILABLE message.
+    this.#events?.drain();
     const idle = await this.#calls.whenIdle(graceMs);
     if (!idle) {
       this.#calls.abortAll();
@@ -169,7 +208,22 @@ class HttpServerTransport implements HttpTransport {
     await Promise.race([closed, new Promise((r) => setTimeout(r, 250).unref())]);
     app.server.closeAllConnections();
     await closed;
+    for (const remove of this.#removeGauges) remove();
+    this.#removeGauges = [];
   }
+}
+
+/**
+ * With `logRequests`, fastify logs through the dispatcher's pino logger (the one instance fastify,
+ * the runtime and handlers share), a child per request with its `reqId`. Without, fastify gets no
+ * logger at all: given one, it adds `finish`/`error` listeners and two clock reads to every
+ * response to time the request line, even with request logging disabled (a few µs per request on
+ * the hot path). Accord logs what the HTTP transport does itself (errors, encoding failures)
+ * through the dispatcher's logger either way.
+ */
+function loggerOptions(dispatcher: Dispatcher, logRequests: boolean): Record<string, unknown> {
+  const logger = dispatcher.logger;
+  return logRequests && isPinoLike(logger) ? { loggerInstance: logger } : { logger: false };
 }
 
 /** Maps fastify's own errors (body limit, bad content, timeouts) onto the error model. */

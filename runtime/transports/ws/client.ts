@@ -8,7 +8,10 @@
  */
 import { AccordError } from '../../core/errors.js';
 import type { EventSubscription } from '../../core/client-transport.js';
+import { selectCodecName } from '../../core/codec-registry.js';
+import type { Codec } from '../../core/json-codec.js';
 import { FrameChannel } from '../../link/channel.js';
+import { parseCalleeFrame } from '../../link/frame-validation.js';
 import { ClientSession, type ClientSessionHooks } from '../../link/client-session.js';
 import type { CodecName, ServerFrame } from '../../link/frames.js';
 import { helloFrame } from '../../link/hello.js';
@@ -22,8 +25,11 @@ export interface WsClientOptions {
   url: string;
   /** Sent in the hello frame and merged into every call's metadata on the server (e.g. `authorization`). */
   metadata?: Record<string, string>;
-  /** 'json' (text frames, readable in devtools) or 'msgpack' (binary frames, bytes without base64). Default 'json'. */
-  codec?: CodecName;
+  /**
+   * 'json' (text frames, readable in devtools; the default) or MessagePack (binary frames, bytes
+   * without base64): `'msgpack'` after `import 'accord-rpc/msgpack'`, or that entry's `msgpack` codec.
+   */
+  codec?: CodecName | Codec;
   /** A WebSocket class; default: the platform's, else the `ws` package. */
   WebSocket?: WebSocketConstructor;
   /** Automatic reconnection while event subscriptions exist; `false` disables it. */
@@ -41,8 +47,10 @@ export interface WsClientOptions {
 export type WsClientTransport = SessionClientTransport;
 
 export function wsClient(options: WsClientOptions): WsClientTransport {
+  // Checked now, not at the first call: a page that asks for MessagePack without loading it learns at once.
+  const codec = selectCodecName(options.codec);
   return new SessionClient({
-    dial: (hooks) => dialWebSocket(options, hooks),
+    dial: (hooks) => dialWebSocket(options, codec, hooks),
     target: options.url,
     reconnect: options.reconnect,
     streamWindow: options.streamWindow,
@@ -51,7 +59,7 @@ export function wsClient(options: WsClientOptions): WsClientTransport {
 }
 
 /** Opens a WebSocket, says hello and resolves with the session once the server's welcome arrives. */
-async function dialWebSocket(options: WsClientOptions, hooks: ClientSessionHooks): Promise<ClientSession> {
+async function dialWebSocket(options: WsClientOptions, codec: CodecName, hooks: ClientSessionHooks): Promise<ClientSession> {
   const WebSocket = await loadWebSocket(options.WebSocket);
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
   const started = Date.now();
@@ -63,9 +71,8 @@ async function dialWebSocket(options: WsClientOptions, hooks: ClientSessionHooks
   }
   socket.binaryType = 'arraybuffer';
   let session: ClientSession | undefined;
-  let closedEarly: AccordError | undefined;
-  const link = linkSocketOf(socket);
-  const opened = new Promise<void>((resolve, reject) => {
+  // The session exists from 'open' on (its hello needs an open socket); a close before that fails the dial.
+  const opened = new Promise<ClientSession>((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(new AccordError('UNAVAILABLE', `no welcome from ${options.url} within ${timeoutMs} ms`));
       try {
@@ -76,30 +83,24 @@ async function dialWebSocket(options: WsClientOptions, hooks: ClientSessionHooks
     }, timeoutMs);
     socket.addEventListener('open', () => {
       clearTimeout(timer);
-      const channel = new FrameChannel(link, { codec: options.codec ?? 'json', role: 'client', maxMessageBytes: 1024 * 1024, highWaterBytes: Infinity }, (frame) => session!.handle(frame as ServerFrame));
-      session = new ClientSession(channel, {
-        peer: options.url,
-        heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
-        connectTimeoutMs: Math.max(1, timeoutMs - (Date.now() - started)),
-      }, hooks, helloFrame(options.codec ?? 'json', options.metadata ?? {}));
-      resolve();
+      const channel = new FrameChannel(linkSocketOf(socket), { codec, parse: parseCalleeFrame, maxMessageBytes: 1024 * 1024, highWaterBytes: Infinity }, (frame) => session!.handle(frame as ServerFrame));
+      const remainingMs = Math.max(1, timeoutMs - (Date.now() - started));
+      session = new ClientSession(channel, { peer: options.url, heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000, connectTimeoutMs: remainingMs }, hooks, helloFrame(codec, options.metadata));
+      resolve(session);
     });
     socket.addEventListener('close', (event: { code?: number; reason?: string }) => {
       clearTimeout(timer);
       const error = new AccordError('UNAVAILABLE', `the WebSocket connection closed (${event.code ?? 'no code'}${event.reason ? `: ${event.reason}` : ''})`);
       if (session) session.closed(error);
-      else {
-        closedEarly = error;
-        reject(error);
-      }
+      else reject(error);
     });
   });
   socket.addEventListener('message', (event: { data: unknown }) => session?.receive(event.data as string | ArrayBuffer, typeof event.data !== 'string'));
   socket.addEventListener('error', () => {
     // 'close' follows with the details a browser is willing to give.
   });
-  await opened;
-  if (closedEarly) throw closedEarly;
-  await session!.ready;
-  return session!;
+  const open = await opened;
+  // A close between 'open' and the welcome rejects `ready` (ClientSession.closed).
+  await open.ready;
+  return open;
 }

@@ -7,7 +7,8 @@ import type { WebSocket } from 'ws';
 import type { Dispatcher } from '../../core/dispatcher.js';
 import { lowerCaseKeys } from '../../core/envelope.js';
 import { AccordError } from '../../core/errors.js';
-import { FrameChannel } from '../../link/channel.js';
+import { decodeFirstFrame, FrameChannel } from '../../link/channel.js';
+import { parseCallerFrame } from '../../link/frame-validation.js';
 import { protocolError } from '../../link/frame-codec.js';
 import type { CodecName, CloseReason, ClientFrame } from '../../link/frames.js';
 import { acceptHello, welcomeFrame } from '../../link/hello.js';
@@ -98,7 +99,7 @@ export class WsConnection {
     this.#upgradeHeaders = upgradeHeaders;
     this.#channel = new FrameChannel(linkSocketOf(ws), {
       codec: 'json',
-      role: 'server',
+      parse: parseCallerFrame,
       maxMessageBytes: Math.max(limits.maxFrameBytes, 64 * 1024),
       highWaterBytes: limits.highWaterBytes,
     }, (frame) => this.#session.handle(frame as ClientFrame));
@@ -106,6 +107,7 @@ export class WsConnection {
       limits,
       headers: upgradeHeaders,
       idPrefix: `ws${id}`,
+      transport: 'ws',
       close: (reason, message) => this.close(closeCode(reason), message),
     });
     ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
@@ -181,14 +183,14 @@ export class WsConnection {
     this.alive = true;
     this.lastActivity = Date.now();
     try {
-      if (this.#state === 'hello') this.#hello(FrameChannel.decodeOne(data, isBinary, 'server'));
+      if (this.#state === 'hello') this.#hello(decodeFirstFrame(data, isBinary, parseCallerFrame));
       else this.#channel.receive(data, isBinary);
     } catch (error) {
       this.#fail(error instanceof AccordError ? error : protocolError('could not process a frame'), isBinary);
     }
   }
 
-  #hello(frame: ReturnType<typeof FrameChannel.decodeOne>): void {
+  #hello(frame: ReturnType<typeof decodeFirstFrame>): void {
     const hello = acceptHello(frame);
     clearTimeout(this.#helloTimer);
     this.#channel.codec = hello.codec;

@@ -4,6 +4,9 @@
  * uses the browser's WebSocket and pulls in no Node module.
  */
 import { WebSocket as NodeWebSocket } from 'ws';
+// Node always speaks MessagePack too: registering it lets this server's sessions read binary frames
+// and this entry's client take `codec: 'msgpack'` (browser code loads it from `accord-rpc/msgpack`).
+import '../../core/codecs.js';
 import { wsClient as createWsClient, type WsClientOptions, type WsClientTransport } from './client.js';
 
 export { wsTransport } from './server.js';

@@ -8,34 +8,50 @@ import type { CloseReason } from '../../link/frames.js';
 export { PROTOCOL_VERSION, SUPPORTED_VERSIONS } from '../../link/frames.js';
 export type { CodecName } from '../../link/frames.js';
 
+// Plain constants, not reads of CLOSE: esbuild keeps an object whose properties another constant
+// reads, so a browser client that needs three codes would carry every table.
+const NORMAL = 1000;
+const GOING_AWAY = 1001;
+const PROTOCOL_ERROR = 1002;
+const TOO_BIG = 1009;
+const INTERNAL = 1011;
+const TRY_AGAIN_LATER = 1013;
+// Browsers let a page close only with 1000 or 3000-4999, so the client's own codes are 4xxx.
+const HEARTBEAT_TIMEOUT = 4000;
+const CLIENT_PROTOCOL_ERROR = 4002;
+
 /** WebSocket close codes the protocol uses. */
 export const CLOSE = {
-  normal: 1000,
-  goingAway: 1001,
-  protocolError: 1002,
+  normal: NORMAL,
+  goingAway: GOING_AWAY,
+  protocolError: PROTOCOL_ERROR,
   policy: 1008,
-  tooBig: 1009,
-  internal: 1011,
-  tryAgainLater: 1013,
-  // Browsers let a page close only with 1000 or 3000-4999, so the client's own codes are 4xxx.
+  tooBig: TOO_BIG,
+  internal: INTERNAL,
+  tryAgainLater: TRY_AGAIN_LATER,
   /** Client side: the server stopped answering heartbeats. */
-  heartbeatTimeout: 4000,
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   /** Client side: the server sent something this client cannot read. */
-  clientProtocolError: 4002,
+  clientProtocolError: CLIENT_PROTOCOL_ERROR,
 } as const;
 
 const CODES: Record<CloseReason, number> = {
-  normal: CLOSE.normal,
-  goingAway: CLOSE.goingAway,
-  protocolError: CLOSE.protocolError,
-  tooBig: CLOSE.tooBig,
-  tryAgainLater: CLOSE.tryAgainLater,
-  internal: CLOSE.internal,
-  heartbeatTimeout: CLOSE.heartbeatTimeout,
-  peerProtocolError: CLOSE.clientProtocolError,
+  normal: NORMAL,
+  goingAway: GOING_AWAY,
+  protocolError: PROTOCOL_ERROR,
+  tooBig: TOO_BIG,
+  tryAgainLater: TRY_AGAIN_LATER,
+  internal: INTERNAL,
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  peerProtocolError: CLIENT_PROTOCOL_ERROR,
 };
 
 /** The close code for a session's close reason. */
 export function closeCode(reason: CloseReason): number {
   return CODES[reason];
+}
+
+/** The close code a client closes with: one a browser may send (1000, 4xxx), for the reasons a client has. */
+export function clientCloseCode(reason: CloseReason): number {
+  return reason === 'heartbeatTimeout' ? HEARTBEAT_TIMEOUT : reason === 'peerProtocolError' ? CLIENT_PROTOCOL_ERROR : NORMAL;
 }

@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Dispatcher } from '../../core/dispatcher.js';
 import type { ServerTransport } from '../../core/transport.js';
+import { metricsOf } from '../../observability/server-telemetry.js';
 import { WsConnection, headersFromUpgrade, type ConnectionLimits, type ConnectionStats } from './connection.js';
 import { CLOSE } from './protocol.js';
 
@@ -75,6 +76,7 @@ class WsTransport implements WsServerTransport {
   #nextId = 1;
   #stopping = false;
   #timers: Array<ReturnType<typeof setInterval>> = [];
+  #removeGauge: (() => void) | undefined;
 
   constructor(options: WsTransportOptions) {
     this.#options = options;
@@ -133,6 +135,7 @@ class WsTransport implements WsServerTransport {
       });
     }
     this.#server.on('upgrade', this.#onUpgrade);
+    this.#removeGauge = metricsOf(dispatcher)?.gauge({ name: 'accord_ws_connections', help: 'Open WebSocket connections.', read: () => this.#connections.size });
 
     const { heartbeatIntervalMs } = this.#limits;
     if (heartbeatIntervalMs > 0) {
@@ -215,6 +218,8 @@ class WsTransport implements WsServerTransport {
       clearTimeout(timer);
     });
     await Promise.all(closed);
+    this.#removeGauge?.();
+    this.#removeGauge = undefined;
     this.#wss.close();
     this.#wss = undefined;
     if (this.#ownServer) {

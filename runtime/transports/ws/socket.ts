@@ -6,7 +6,7 @@
 import { AccordError } from '../../core/errors.js';
 import type { CloseReason } from '../../link/frames.js';
 import type { LinkSocket } from '../../link/socket.js';
-import { closeCode } from './protocol.js';
+import { clientCloseCode } from './protocol.js';
 
 /** What the client needs of a WebSocket: satisfied by the browser's and by `ws`'s class. */
 export interface WebSocketLike {
@@ -35,7 +35,7 @@ export function linkSocketOf(socket: WebSocketLike): LinkSocket {
       socket.send(message);
       onWritten?.();
     },
-    close: (reason: CloseReason, message: string) => socket.close(closeCode(reason), message),
+    close: (reason: CloseReason, message: string) => socket.close(clientCloseCode(reason), message),
     // A browser cannot cut a socket harder than close().
     terminate: () => socket.close(),
   };

@@ -4,6 +4,7 @@
  */
 import { createClients } from '../../../generated/index.js';
 import { wsClient } from 'accord-rpc/ws/client';
+import 'accord-rpc/msgpack';
 
 interface PageResult {
   ok: boolean;
