@@ -24,7 +24,7 @@ export default defineConfig({
     './examples/handlers/ticker.ts',
   ],
   transports: {
-    http: { port: 3000, openapiFile: './generated/openapi.json' },
+    http: { port: 3000, openapiFile: './generated/openapi.json', asyncapiFile: './generated/asyncapi.json' },
     // No port of its own: WebSocket shares the HTTP port, under /ws.
     ws: { path: '/ws' },
   },

@@ -20,6 +20,10 @@ export interface HttpTransportConfig {
   requestTimeoutMs?: number;
   /** The OpenAPI document to serve at /openapi.json and /docs (relative to the config file). */
   openapiFile?: string;
+  /** The AsyncAPI document to serve at /asyncapi.json (relative to the config file). */
+  asyncapiFile?: string;
+  /** Public addresses the served documents list as `servers` (default: the generated relative `/`). */
+  servers?: Array<{ url: string; description?: string }>;
   [option: string]: unknown;
 }
 

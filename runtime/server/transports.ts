@@ -42,7 +42,9 @@ export function planTransports(config: TransportsConfig | undefined, root: strin
       throw new ConfigError(`transports.${name} must be an options object, true, false or a ServerTransport`);
     }
     const options: Record<string, unknown> = value === true ? {} : { ...value };
-    if (typeof options.openapiFile === 'string' && !isAbsolute(options.openapiFile)) options.openapiFile = resolve(root, options.openapiFile);
+    for (const file of ['openapiFile', 'asyncapiFile'] as const) {
+      if (typeof options[file] === 'string' && !isAbsolute(options[file])) options[file] = resolve(root, options[file]);
+    }
     if (name === 'ws' && options.port === undefined && options.server === undefined && !hasHttp) {
       throw new ConfigError(`transports.ws needs a 'port', or an http transport whose port it can share`);
     }

@@ -115,6 +115,25 @@ describe("the server's own pages", () => {
     expect(res.body).toEqual(JSON.parse(readFileSync('generated/openapi.json', 'utf8')));
   });
 
+  it('/asyncapi.json serves the generated AsyncAPI document', async () => {
+    const res = await call(`${h.url}/asyncapi.json`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(JSON.parse(readFileSync('generated/asyncapi.json', 'utf8')));
+  });
+
+  it('with configured public servers, both documents list them instead of the generated relative ones', async () => {
+    const server = await startHttp({ servers: [{ url: 'https://api.example.com', description: 'production' }] });
+    try {
+      const openapi = await call(`${server.url}/openapi.json`);
+      expect(openapi.body.servers).toEqual([{ url: 'https://api.example.com', description: 'production' }]);
+      const asyncapi = await call(`${server.url}/asyncapi.json`);
+      expect(asyncapi.body.servers.ws.variables.host.default).toBe('api.example.com');
+      expect(asyncapi.body.channels).toEqual(JSON.parse(readFileSync('generated/asyncapi.json', 'utf8')).channels);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('/docs is the API reference, from local files', async () => {
     const page = await call(`${h.url}/docs`);
     expect(page.status).toBe(200);

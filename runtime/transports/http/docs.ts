@@ -1,7 +1,8 @@
 /**
- * The HTTP server's own pages: `GET /openapi.json` (the generated document), `GET /docs` (Swagger
- * UI from swagger-ui-dist's local files, no CDN), `GET /healthz` (the process is up) and
- * `GET /readyz` (started and not draining; 503 while draining).
+ * The HTTP server's own pages: `GET /openapi.json` and `GET /asyncapi.json` (the generated
+ * documents, with the deployment's public `servers` when configured), `GET /docs` (Swagger UI from
+ * swagger-ui-dist's local files, no CDN), `GET /healthz` (the process is up) and `GET /readyz`
+ * (started and not draining; 503 while draining).
  */
 import type { FastifyInstance } from 'fastify';
 import { readFile } from 'node:fs/promises';
@@ -49,8 +50,17 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
+/** A public address of this deployment, as the documents list it. */
+export interface PublicServer {
+  url: string;
+  description?: string;
+}
+
 export interface PagesOptions {
   openapiFile: string | undefined;
+  asyncapiFile: string | undefined;
+  /** Public addresses for the documents' `servers`; the generated files say a relative `/`. */
+  servers: PublicServer[] | undefined;
   docs: boolean;
   /** This transport's own view: started and not draining. */
   isReady(): boolean;
@@ -75,16 +85,8 @@ export function registerPages(app: FastifyInstance, options: PagesOptions): void
     }
   });
 
-  app.get('/openapi.json', async (_req, reply) => {
-    if (!options.openapiFile) return sendError(reply, new AccordError('NOT_FOUND', 'this server has no OpenAPI document configured (openapiFile)'), false);
-    let text: string;
-    try {
-      text = await readFile(options.openapiFile, 'utf8'); // read per request: `accord gen --watch` keeps it fresh
-    } catch {
-      return sendError(reply, new AccordError('NOT_FOUND', `no OpenAPI document at ${options.openapiFile}; run \`npm run gen\``), false);
-    }
-    return reply.header('content-type', JSON_CONTENT_TYPE).send(text);
-  });
+  serveDocument(app, '/openapi.json', 'OpenAPI', 'openapiFile', options.openapiFile, options.servers && ((doc) => ({ ...doc, servers: options.servers })));
+  serveDocument(app, '/asyncapi.json', 'AsyncAPI', 'asyncapiFile', options.asyncapiFile, options.servers && ((doc) => withAsyncApiHost(doc, options.servers![0]!.url)));
 
   if (!options.docs) return;
   const dir = swaggerDir();
@@ -100,6 +102,38 @@ export function registerPages(app: FastifyInstance, options: PagesOptions): void
     if (!body) cache.set(file, (body = await readFile(join(dir, file))));
     return reply.header('content-type', type).header('cache-control', 'public, max-age=86400').send(body);
   });
+}
+
+type JsonDocument = Record<string, unknown>;
+
+/**
+ * Serves a generated JSON document, read per request (`accord gen --watch` keeps it fresh), with
+ * `adapt` applied when the deployment configured its public servers.
+ */
+function serveDocument(app: FastifyInstance, path: string, kind: string, option: string, file: string | undefined, adapt: ((doc: JsonDocument) => JsonDocument) | undefined): void {
+  app.get(path, async (_req, reply) => {
+    if (!file) return sendError(reply, new AccordError('NOT_FOUND', `this server has no ${kind} document configured (${option})`), false);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      return sendError(reply, new AccordError('NOT_FOUND', `no ${kind} document at ${file}; run \`npm run gen\``), false);
+    }
+    if (adapt) text = JSON.stringify(adapt(JSON.parse(text) as JsonDocument));
+    return reply.header('content-type', JSON_CONTENT_TYPE).send(text);
+  });
+}
+
+/** AsyncAPI servers name a host (and a protocol) per server: point every one at the public host. */
+function withAsyncApiHost(doc: JsonDocument, publicUrl: string): JsonDocument {
+  const host = new URL(publicUrl).host;
+  const servers = (doc.servers ?? {}) as Record<string, Record<string, unknown>>;
+  const adapted: Record<string, Record<string, unknown>> = {};
+  for (const [name, server] of Object.entries(servers)) {
+    const variables = server.variables as Record<string, Record<string, unknown>> | undefined;
+    adapted[name] = variables?.host ? { ...server, variables: { ...variables, host: { ...variables.host, default: host } } } : { ...server, host };
+  }
+  return { ...doc, servers: adapted };
 }
 
 /** Used by the not-found handler: the same error shape as every other failure. */

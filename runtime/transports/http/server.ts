@@ -17,7 +17,7 @@ import { metricsOf } from '../../observability/server-telemetry.js';
 import { registerBodyParsers } from './body-parsers.js';
 import { InFlightCalls } from './calls.js';
 import { registerCors, type CorsOptions } from './cors.js';
-import { notFoundBody, registerPages } from './docs.js';
+import { notFoundBody, registerPages, type PublicServer } from './docs.js';
 import { EventStreams, type EventStreamLimits } from './event-streams.js';
 import { JSON_CONTENT_TYPE, sendError, wantsMsgpack } from './responses.js';
 import { registerCallRoutes } from './routes.js';
@@ -35,6 +35,13 @@ export interface HttpTransportOptions {
   maxInFlight?: number;
   /** Path of the generated OpenAPI document served at /openapi.json (default generated/openapi.json under the working directory, when it exists). */
   openapiFile?: string;
+  /** Path of the generated AsyncAPI document served at /asyncapi.json (default generated/asyncapi.json, when it exists). */
+  asyncapiFile?: string;
+  /**
+   * This deployment's public addresses (e.g. `[{ url: 'https://api.example.com' }]`): the served
+   * documents list them as `servers`; without them they keep the generated relative `/`.
+   */
+  servers?: PublicServer[];
   /** Serve the interactive API reference at /docs (default true). */
   docs?: boolean;
   /** Default grace period for stop() (default 10 s). */
@@ -161,9 +168,11 @@ class HttpServerTransport implements HttpTransport {
       const events = this.#events;
       if (events) this.#removeGauges.push(metrics.gauge({ name: 'accord_http_event_streams', help: 'Server-Sent Event streams open on the HTTP transport.', read: () => events.size }));
     }
-    const defaultSpec = resolve('generated/openapi.json');
+    const generated = (file: string) => (existsSync(resolve('generated', file)) ? resolve('generated', file) : undefined);
     registerPages(app, {
-      openapiFile: o.openapiFile ?? (existsSync(defaultSpec) ? defaultSpec : undefined),
+      openapiFile: o.openapiFile ?? generated('openapi.json'),
+      asyncapiFile: o.asyncapiFile ?? generated('asyncapi.json'),
+      servers: o.servers,
       docs: o.docs ?? true,
       isReady: () => this.#ready && !this.#state.draining,
       health: () => healthOf(dispatcher),
