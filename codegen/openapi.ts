@@ -1,7 +1,8 @@
 /**
  * `generated/openapi.json` (OpenAPI 3.1.0). Every method gets an RPC operation
  * (`POST /rpc/<service>/<method>` for the latest version, `POST /rpc/<service>/v<N>/<method>` for
- * older ones), plus a REST operation where the contract declares a route. Error responses use the
+ * older ones), plus a REST operation where the contract declares a route, and every event a `GET`
+ * Server-Sent Events operation (openapi-events.ts). Error responses use the
  * same status table as the server (FRAMEWORK_STATUS). Named schemas go to components/schemas.
  * Lint-clean for `redocly lint` (recommended) and `spectral lint` (spectral:oas): every operation
  * states its security (`[]` when public), tags carry their service's description, and `servers`
@@ -15,6 +16,7 @@ import { JSON_GENERATED_NOTE } from './file-header.js';
 import type { JsonSchema } from './json-schema.js';
 import { SchemaComponents } from './schema-components.js';
 import { errorEnvelope, frameworkSchemas } from './error-schemas.js';
+import { eventOperations } from './openapi-events.js';
 
 const BODY_TYPES = ['application/json', 'application/msgpack'] as const;
 
@@ -118,6 +120,11 @@ export function buildOpenApi(services: ServiceContract[], options: OpenApiOption
         }, where);
       }
     }
+  }
+
+  for (const { path, operation, tag } of eventOperations(services, latest, collector)) {
+    tags.add(tag);
+    addOperation(path, 'get', operation, `${path}`);
   }
 
   const sortedPaths = Object.fromEntries(Object.keys(paths).sort().map((p) => [p, sortVerbs(paths[p])]));

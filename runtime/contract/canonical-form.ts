@@ -31,6 +31,8 @@ export interface CanonicalMethod {
 
 export interface CanonicalEvent {
   data: JsonSchema;
+  /** Present only for events with an auth requirement (so open events keep their fingerprints). */
+  auth?: { schemes: string[]; scopes: string[] };
 }
 
 /** A security scheme as a client must use it: its type and, for API keys, where the key goes. */
@@ -88,7 +90,8 @@ export function canonicalMethod(method: MethodContract): CanonicalMethod {
 }
 
 export function canonicalEvent(event: EventContract): CanonicalEvent {
-  return { data: canonicalSchema(event.data, 'output') };
+  const data = canonicalSchema(event.data, 'output');
+  return event.auth ? { data, auth: { schemes: [...event.auth.schemes].sort(), scopes: [...event.auth.scopes].sort() } } : { data };
 }
 
 export function canonicalSecuritySchemes(schemes: Record<string, SecurityScheme>): Record<string, CanonicalSecurityScheme> {

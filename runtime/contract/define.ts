@@ -48,8 +48,9 @@ export function stream<I extends Schema, O extends Schema, E extends ErrorMap = 
   return pending('stream', options as UnaryOptions<Schema, Schema, ErrorMap>) as unknown as StreamMethod<I, O, E>;
 }
 
-export function event<D extends Schema>(options: { data: D; description?: string }): EventContract<D> {
-  return { kind: 'event', data: options.data, description: options.description };
+/** An event a service emits; `auth` says who may subscribe (the same forms as a method's). */
+export function event<D extends Schema>(options: { data: D; description?: string; auth?: AuthSpec }): EventContract<D> {
+  return { kind: 'event', data: options.data, description: options.description, auth: options.auth === undefined ? undefined : authRequirementOf(options.auth) };
 }
 
 export function service<const M extends MethodMap, const V extends EventMap = {}>(
@@ -91,6 +92,7 @@ export function service<const M extends MethodMap, const V extends EventMap = {}
     if (name in methods) at(`a method is also called '${name}'`);
     const problem = findUnsupported(ev.data, 'data');
     if (problem) at(problem);
+    if (ev.auth) checkAuth(ev.auth, schemes, at);
     events[name] = ev;
   }
 
@@ -177,13 +179,21 @@ function normalizeMethod(
 }
 
 function normalizeAuth(spec: AuthSpec, schemes: Record<string, SecurityScheme>, at: (m: string) => never): AuthRequirement {
+  return checkAuth(authRequirementOf(spec), schemes, at);
+}
+
+/** An auth spec in its one normalized form: any of `schemes`, plus every scope. */
+function authRequirementOf(spec: AuthSpec): AuthRequirement {
   const names = typeof spec === 'string' ? [spec] : Array.isArray(spec.scheme) ? spec.scheme : [spec.scheme];
-  const scopes = typeof spec === 'string' ? [] : spec.scopes ?? [];
-  if (names.length === 0) at('auth names no security scheme');
-  for (const name of names) {
+  return { schemes: [...names], scopes: typeof spec === 'string' ? [] : [...(spec.scopes ?? [])] };
+}
+
+function checkAuth(requirement: AuthRequirement, schemes: Record<string, SecurityScheme>, at: (m: string) => never): AuthRequirement {
+  if (requirement.schemes.length === 0) at('auth names no security scheme');
+  for (const name of requirement.schemes) {
     if (!(name in schemes)) at(`auth uses security scheme '${name}', which the service does not declare in securitySchemes`);
   }
-  return { schemes: [...names], scopes: [...scopes] };
+  return requirement;
 }
 
 /** The fields of an object schema (looking through optional/default wrappers), or undefined. */

@@ -107,6 +107,8 @@ export interface EventContract<D extends Schema = Schema> {
   readonly kind: 'event';
   readonly data: D;
   readonly description?: string;
+  /** Who may subscribe, checked like a method's `auth` (undefined: anyone). */
+  readonly auth?: AuthRequirement;
 }
 
 export type MethodMap = Record<string, MethodContract>;

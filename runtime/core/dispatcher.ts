@@ -17,11 +17,13 @@ import { monotonicNow, type CallTelemetry } from './call-telemetry.js';
 import type { ContextData, ContextHooks } from './context.js';
 import { nestedMeta } from './context.js';
 import type { DispatcherOptions, GuardCall } from './dispatcher-options.js';
-import { nextCallId, type CallEnvelope } from './envelope.js';
+import { META_HEADERS, nextCallId, type CallEnvelope } from './envelope.js';
 import { AccordError } from './errors.js';
 import { authorizeEvent } from './event-auth.js';
 import { EventBus, validateEvent, type PublishedEvent } from './events.js';
 import { InlineExecutor, type Executor } from './executor.js';
+import { IdempotencyStore, type IdempotencyConfig } from './idempotency.js';
+import { KeyedCalls } from './keyed-calls.js';
 import { silentLogger, type Logger } from './logger.js';
 import { RoutedCalls, type Router } from './router.js';
 import { observedRoutedStream, observedRoutedUnary } from './observed-routing.js';
@@ -43,10 +45,12 @@ export class Dispatcher {
   readonly #routed: RoutedCalls;
   readonly #admission: CallAdmission;
   readonly #loggers: CallLoggers;
+  /** Unary calls with an idempotency key; undefined when turned off. */
+  readonly #keyed: KeyedCalls | undefined;
   /** This node's id (see DispatcherOptions.nodeId). */
   readonly nodeId: string;
 
-  constructor(options: DispatcherOptions) {
+  constructor(options: DispatcherOptions & IdempotencyConfig) {
     this.#options = options;
     this.events = options.events ?? new EventBus();
     this.logger = options.logger ?? silentLogger;
@@ -65,6 +69,20 @@ export class Dispatcher {
     this.#inline = new InlineExecutor(options.services, hooks);
     this.#pool = options.pool?.(hooks);
     this.#admission.executors = { inline: this.#inline, pool: this.#pool };
+    this.#keyed = options.idempotency === false ? undefined : new KeyedCalls(new IdempotencyStore(options.idempotency), {
+      admit: (envelope, scope, startedAt) => this.#admission.begin(envelope, scope, 'unary', startedAt),
+      run: (call) => this.#runUnary(call),
+      refuse: (envelope, error, startedAt) => this.#refuse(envelope, error, startedAt),
+      close: (call, error) => {
+        call.done();
+        this.telemetry?.close(call, error);
+      },
+    });
+  }
+
+  /** What this node remembers of calls with an idempotency key (undefined when turned off). */
+  get idempotency(): IdempotencyStore | undefined {
+    return this.#keyed?.store;
   }
 
   /** The services served, sorted by name and version. */
@@ -124,6 +142,9 @@ export class Dispatcher {
         if (this.telemetry !== undefined) return observedRoutedUnary(this.#routed, routed.router, envelope, forwarded, cancel, this.telemetry, this.#checks, startedAt);
         return this.#routed.unary(routed.router, forwarded, cancel).catch((error: unknown) => Promise.reject(this.#checks.routedError(error, envelope)));
       }
+      // At most once per idempotency key (keyed-calls.ts); a call without one pays this lookup only.
+      const key = this.#keyed === undefined ? undefined : envelope.meta.headers[META_HEADERS.idempotencyKey];
+      if (key !== undefined) return this.#keyed!.unary(envelope, key, cancel, startedAt);
       begun = this.#admission.begin(envelope, cancel, 'unary', startedAt);
     } catch (error) {
       throw this.#refuse(envelope, error, startedAt);
@@ -256,14 +277,19 @@ export class Dispatcher {
   }
 
   /**
-   * `subscribe` for a caller that presented `headers`: the event's auth requirement, when its
-   * contract declares one, is checked like a method's (UNAUTHENTICATED, PERMISSION_DENIED), and the
-   * caller is identified with the server's authenticate hook. Resolves once subscribed.
+   * May a caller that presented `headers` subscribe to this event? The event's auth requirement,
+   * when its contract declares one, is checked like a method's (UNAUTHENTICATED, PERMISSION_DENIED),
+   * and the caller is identified with the server's authenticate hook. Answers at once unless that
+   * hook is async; throws (or rejects) UNIMPLEMENTED for an unknown service, version or event.
    */
+  eventAccess(headers: Record<string, string>, service: string, version: number | undefined, event: string): Principal | undefined | Promise<Principal | undefined> {
+    return authorizeEvent(this.resolveService(service, version), event, headers, this.#options.authenticate);
+  }
+
+  /** `subscribe` after `eventAccess`: resolves once subscribed. */
   async subscribeAs(headers: Record<string, string>, service: string, version: number | undefined, event: string, listener: (data: unknown) => void): Promise<{ service: ServiceContract; unsubscribe: () => void; auth: Principal | undefined }> {
-    const contract = this.resolveService(service, version);
-    const auth = await authorizeEvent(contract, event, headers, this.#options.authenticate);
-    return { ...this.subscribe(contract.name, contract.version, event, listener), auth };
+    const auth = await this.eventAccess(headers, service, version, event);
+    return { ...this.subscribe(service, version, event, listener), auth };
   }
 
   async close(): Promise<void> {

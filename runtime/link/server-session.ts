@@ -234,10 +234,35 @@ export class ServerSession {
     if (this.#subscriptions.size >= this.#options.limits.maxSubscriptions) {
       return this.#send({ type: 'error', id, error: { code: 'RESOURCE_EXHAUSTED', message: `too many subscriptions on this connection (limit ${this.#options.limits.maxSubscriptions})` } });
     }
+    let access: ReturnType<Dispatcher['eventAccess']>;
+    try {
+      access = this.#dispatcher.eventAccess(this.#options.headers, frame.service, frame.version ?? undefined, frame.event);
+    } catch (error) {
+      return this.#send({ type: 'error', id, error: toWire(error) });
+    }
+    if (!isPromiseLike(access)) return this.#activate(frame);
+    // An async authenticate hook: the id is taken meanwhile; events before `subscribed` are not delivered.
+    const pending = () => undefined;
+    this.#subscriptions.set(id, pending);
+    access.then(
+      () => {
+        if (this.#subscriptions.get(id) === pending) this.#activate(frame);
+      },
+      (error: unknown) => {
+        if (this.#subscriptions.get(id) !== pending) return;
+        this.#subscriptions.delete(id);
+        this.#send({ type: 'error', id, error: toWire(error) });
+      },
+    );
+  }
+
+  #activate(frame: SubscribeFrame): void {
+    const id = frame.id;
     let subscription: ReturnType<Dispatcher['subscribe']>;
     try {
       subscription = this.#dispatcher.subscribe(frame.service, frame.version ?? undefined, frame.event, (data) => this.#deliver(id, data));
     } catch (error) {
+      this.#subscriptions.delete(id);
       return this.#send({ type: 'error', id, error: toWire(error) });
     }
     this.#subscriptions.set(id, subscription.unsubscribe);

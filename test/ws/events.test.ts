@@ -1,7 +1,10 @@
-/** Event subscriptions: fan-out, unsubscribe, unknown events, and resubscription after a reconnect. */
+/** Event subscriptions: fan-out, unsubscribe, unknown events, resubscription after a reconnect, and events with an auth requirement. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { event, service } from 'accord-rpc/contract';
+import { bindService, Dispatcher, type Authenticate } from 'accord-rpc/core';
 import { TickerV1Client } from '../../generated/ticker/client.js';
-import { wsTransport } from 'accord-rpc/ws';
+import { wsClient, wsTransport, type WsServerTransport } from 'accord-rpc/ws';
 import { call, rawPeer, startHarness, until, type Harness } from './fixture.js';
 
 const noted = { service: 'probe', version: 1, event: 'noted' };
@@ -104,5 +107,41 @@ describe('ws events', () => {
       await client.close();
       await again.stop({ graceMs: 10 });
     }
+  });
+});
+
+describe('ws events with an auth requirement', () => {
+  const guarded = service({
+    name: 'guarded',
+    version: 1,
+    securitySchemes: { bearer: { type: 'bearer' } },
+    methods: {},
+    events: { audit: event({ data: z.object({ n: z.number() }), auth: { scheme: 'bearer', scopes: ['audit:read'] } }) },
+  });
+  let server: WsServerTransport;
+  let dispatcher: Dispatcher;
+  beforeAll(async () => {
+    // An async hook, as token checks usually are: the subscription waits for it.
+    const authenticate: Authenticate = async ({ token }) => (token === 'auditor' ? { subject: 'auditor', scopes: ['audit:read'] } : token === 'other' ? { subject: 'other', scopes: [] } : null);
+    dispatcher = new Dispatcher({ services: [bindService(guarded, {})], authenticate });
+    server = wsTransport({ port: 0 });
+    await server.start(dispatcher);
+  });
+  afterAll(() => server.stop({ graceMs: 50 }));
+
+  it('refuses a subscriber without credentials (UNAUTHENTICATED) or without the scope (PERMISSION_DENIED), and delivers to one with both', async () => {
+    const spec = { service: 'guarded', version: 1, event: 'audit' };
+    const errors: Record<string, string[]> = { none: [], other: [], auditor: [] };
+    const received: unknown[] = [];
+    const clients = (['none', 'other', 'auditor'] as const).map((who) => {
+      const client = wsClient({ url: server.url!, metadata: who === 'none' ? {} : { authorization: `Bearer ${who}` }, onError: (error) => errors[who]!.push(error.code) });
+      client.subscribe(spec, (data) => (who === 'auditor' ? received.push(data) : errors[who]!.push('DELIVERED')));
+      return client;
+    });
+    await Promise.all(clients.map((c) => c.ready()));
+    dispatcher.emit('guarded', 1, 'audit', { n: 1 });
+    await until(() => received.length === 1);
+    expect(errors).toEqual({ none: ['UNAUTHENTICATED'], other: ['PERMISSION_DENIED'], auditor: [] });
+    await Promise.all(clients.map((c) => c.close()));
   });
 });
