@@ -1,9 +1,13 @@
 /**
  * Load generator of the mesh benchmarks, run in its own process: keeps `inflight` math.add calls in
- * flight for `seconds`, then prints `{calls, seconds, p50, p99}` as JSON. Modes: `raw` (bare TCP,
- * one length-prefixed MessagePack message per call), `raw-batched` (the calls of one turn as one
- * array), `accord` (the generated MathV1Client over a meshClient that dials only the given port).
- * Usage: node --import tsx bench/_mesh-load.ts <mode> <port> <seconds> <inflight> <key>
+ * flight for `seconds` (throughput, p50/p99), then one call at a time for `latencySeconds` (the
+ * latency of a lone call), and prints `{ calls, seconds, p50, p99, cpuMs, single: { p50, p99 } }` as
+ * JSON, `cpuMs` being this process's CPU time over the loaded window. It prints `WINDOW open` and
+ * `WINDOW closed` as that window opens and closes, so the parent can measure the server's CPU too.
+ * Modes: `raw` (bare TCP, one length-prefixed MessagePack message per call), `raw-batched` (the
+ * calls of one turn as one array), `accord` (the generated MathV1Client over a meshClient that
+ * dials only the given port; through a forwarding node when that is what listens there).
+ * Usage: node --import tsx bench/_mesh-load.ts <mode> <port> <seconds> <inflight> <latencySeconds> <key>
  */
 import { connect } from 'node:net';
 import { msgpackCodec } from 'accord-rpc/core';
@@ -12,10 +16,8 @@ import { meshClient } from 'accord-rpc/mesh';
 import { MathV1Client } from '../generated/math/client.js';
 import { closedLoop } from './_mesh-measure.js';
 
-const [mode, portArg, secondsArg, inflightArg, key] = process.argv.slice(2);
+const [mode, portArg, secondsArg, inflightArg, latencyArg, key] = process.argv.slice(2);
 const port = Number(portArg);
-const seconds = Number(secondsArg);
-const inflight = Number(inflightArg);
 
 type Add = (a: number, b: number) => Promise<number>;
 
@@ -64,10 +66,24 @@ async function accordAdd(): Promise<{ add: Add; close: () => void }> {
 }
 
 const { add, close } = mode === 'accord' ? await accordAdd() : await rawAdd(mode === 'raw-batched');
-const result = await closedLoop(async (i) => {
+const checkedAdd = async (i: number) => {
   const sum = await add(i, 1);
   if (sum !== i + 1) throw new Error(`wrong sum ${sum} for ${i} + 1`);
-}, inflight, seconds);
+};
+let cpuAtOpen = process.cpuUsage();
+let cpuMs = 0;
+const loaded = await closedLoop(checkedAdd, Number(inflightArg), Number(secondsArg), 1_000, {
+  opened: () => {
+    process.stdout.write('WINDOW open\n');
+    cpuAtOpen = process.cpuUsage();
+  },
+  closed: () => {
+    const used = process.cpuUsage(cpuAtOpen);
+    cpuMs = (used.user + used.system) / 1000;
+    process.stdout.write('WINDOW closed\n');
+  },
+});
+const single = await closedLoop(checkedAdd, 1, Number(latencyArg), 300);
 close();
-process.stdout.write(JSON.stringify(result) + '\n');
+process.stdout.write(JSON.stringify({ ...loaded, cpuMs, single: { p50: single.p50, p99: single.p99 } }) + '\n');
 process.exit(0);

@@ -1,7 +1,8 @@
 /**
  * Closed-loop load for the mesh benchmarks: `inflight` callers each start their next call as soon
  * as the last one settles; after a warm-up, calls that complete within the measured window are
- * counted and their latencies kept in a preallocated buffer. Returns what the loaders print.
+ * counted and their latencies kept in a preallocated buffer. `window` hears when the measured
+ * window opens and closes (the loaders measure CPU time across it). Returns what the loaders print.
  */
 export interface LoadResult {
   calls: number;
@@ -10,7 +11,12 @@ export interface LoadResult {
   p99: number;
 }
 
-export async function closedLoop(call: (i: number) => Promise<void>, inflight: number, seconds: number, warmupMs = 1_000): Promise<LoadResult> {
+export interface WindowHooks {
+  opened(): void;
+  closed(): void;
+}
+
+export async function closedLoop(call: (i: number) => Promise<void>, inflight: number, seconds: number, warmupMs = 1_000, hooks?: WindowHooks): Promise<LoadResult> {
   let latencies = new Float64Array(1 << 16);
   let count = 0;
   let window: { from: number; to: number } | undefined;
@@ -33,9 +39,11 @@ export async function closedLoop(call: (i: number) => Promise<void>, inflight: n
   };
   const callers = Array.from({ length: inflight }, (_, n) => caller(n));
   await new Promise((r) => setTimeout(r, warmupMs));
+  hooks?.opened();
   const from = performance.now();
   window = { from, to: from + seconds * 1000 };
   await new Promise((r) => setTimeout(r, seconds * 1000));
+  hooks?.closed();
   stop = true;
   await Promise.all(callers);
   const sorted = latencies.subarray(0, count).sort();

@@ -1,20 +1,16 @@
 /**
- * The raw baselines of the mesh benchmarks: a bare TCP server answering length-prefixed
- * MessagePack `{id, a, b}` with `{id, sum}` (one message per call each way, or with `batched`
- * the messages of one event-loop turn as one array each way, as Accord's session layer does), and
- * a byte-piping TCP relay (the cheapest possible middle hop).
+ * The raw baseline of `npm run bench -- mesh`: a bare TCP server answering length-prefixed
+ * MessagePack `{id, a, b}` with `{id, sum}`, either one message per call each way, or (`batched`)
+ * the messages of one event-loop turn as one array in one write each way, as Accord's session
+ * layer does.
  */
-import { createServer, connect, type Server } from 'node:net';
+import { createServer } from 'node:net';
 import { msgpackCodec } from 'accord-rpc/core';
 import { lengthPrefixed, LengthPrefixReader } from 'accord-rpc/link';
 
 type Request = { id: number; a: number; b: number };
 
-function listening(server: Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
-}
-
-/** Starts the echo server; returns its port and a stop function. */
+/** Starts the server; returns its port and a stop function. */
 export async function rawAddServer(batched: boolean): Promise<{ port: number; close: () => void }> {
   const server = createServer((socket) => {
     socket.setNoDelay(true);
@@ -38,20 +34,6 @@ export async function rawAddServer(batched: boolean): Promise<{ port: number; cl
       }
     });
   });
-  const port = await listening(server);
-  return { port, close: () => server.close() };
-}
-
-/** A relay that pipes bytes both ways between each client and `target`. */
-export async function rawRelay(target: number): Promise<{ port: number; close: () => void }> {
-  const server = createServer((client) => {
-    const upstream = connect({ host: '127.0.0.1', port: target });
-    client.setNoDelay(true);
-    upstream.setNoDelay(true);
-    client.pipe(upstream).pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-  });
-  const port = await listening(server);
+  const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
   return { port, close: () => server.close() };
 }

@@ -33,7 +33,7 @@ export interface ServerSessionOptions {
   /** Prefix of the call ids the dispatcher sees (e.g. `ws12`), for logs. */
   idPrefix: string;
   /** The transport's name in metrics and spans ('ws', 'mesh'). */
-  transport?: string;
+  transport: string;
   /** Ends the connection (the session asks for it when cutting off a slow consumer). */
   close(reason: CloseReason, message: string): void;
 }

@@ -1,15 +1,23 @@
 /**
  * Failures with real processes: mesh nodes in child processes (fixtures/node-process.ts) killed
  * with SIGKILL, stopped with SIGTERM or frozen with SIGSTOP, by PID, while a client in this process
- * has calls in flight to them. Calls over a dead link fail at once with UNAVAILABLE, routes are
- * recomputed, the client redials with backoff, and a graceful stop lets calls in flight finish.
+ * has calls in flight to them. Calls over a dead link fail at once with UNAVAILABLE (idempotent
+ * ones go to the other node instead), routes are recomputed, the client redials, and a graceful
+ * stop lets calls in flight finish.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccordError } from 'accord-rpc/core';
+import type { AccordError, OutgoingCall } from 'accord-rpc/core';
 import type { MeshClientTransport } from 'accord-rpc/mesh';
 import { sleep, spawnNode, startClient, until, type NodeProcess } from './harness.js';
 
 type Outcome = { node?: string; error?: AccordError; at: number };
+
+/** How many times each `record` token ran, from the nodes' output (`RAN <token>` lines). */
+function tokensRun(...outputs: string[]): Map<string, number> {
+  const ran = new Map<string, number>();
+  for (const output of outputs) for (const [, token] of output.matchAll(/^RAN (\S+)$/gm)) ran.set(token!, (ran.get(token!) ?? 0) + 1);
+  return ran;
+}
 
 describe('mesh failures', () => {
   let p1: NodeProcess, p2: NodeProcess;
@@ -18,12 +26,15 @@ describe('mesh failures', () => {
   const started: NodeProcess[] = [];
   const controllers: AbortController[] = [];
 
-  /** A `wait` call; `visited` keeps it away from the nodes listed. */
+  /** A probe call, settled as where it ran or how it failed, and when. */
+  const call = (method: string, input: unknown, idempotent: boolean, extra: Partial<OutgoingCall> = {}): Promise<Outcome> =>
+    client.unary({ service: 'probe', version: 1, method, input, metadata: {}, idempotent, deadline: Date.now() + 30_000, ...extra })
+      .then((out) => ({ node: (out as { node: string }).node, at: Date.now() }), (error: AccordError) => ({ error, at: Date.now() }));
+  /** A `wait` call the test can abort; `visited` keeps it away from the nodes listed. */
   const wait = (ms: number, visited?: string[]): Promise<Outcome> => {
     const controller = new AbortController();
     controllers.push(controller);
-    return client.unary({ service: 'probe', version: 1, method: 'wait', input: { ms }, metadata: {}, idempotent: false, deadline: Date.now() + 30_000, signal: controller.signal, visited })
-      .then((out) => ({ node: (out as { node: string }).node, at: Date.now() }), (error: AccordError) => ({ error, at: Date.now() }));
+    return call('wait', { ms }, false, { signal: controller.signal, visited });
   };
   const where = async () => ((await client.unary({ service: 'probe', version: 1, method: 'where', input: {}, metadata: {}, idempotent: false })) as { node: string }).node;
   const spawn = async (config: Parameters<typeof spawnNode>[0]) => {
@@ -31,9 +42,6 @@ describe('mesh failures', () => {
     started.push(node);
     return node;
   };
-  /** What has settled of `pending` so far. */
-  const settledOf = async (pending: Promise<Outcome>[]) =>
-    (await Promise.all(pending.map((p) => Promise.race([p, sleep(50).then(() => undefined)])))).filter((o): o is Outcome => o !== undefined);
 
   beforeAll(async () => {
     p1 = await spawn({ id: 'p1' });
@@ -53,23 +61,55 @@ describe('mesh failures', () => {
     }
   });
 
-  it('fails every call in flight to a node killed with SIGKILL at once with UNAVAILABLE, and routes new calls to the node left', async () => {
-    const pending = Array.from({ length: 6 }, () => wait(20_000));
-    await until(() => client.status().routedInFlight === 6);
+  it('under load, a node killed with SIGKILL: its calls in flight fail with UNAVAILABLE within a second, idempotent calls succeed on the other node, non-idempotent ones ran at most once, none hangs', async () => {
+    type Call = { idempotent: boolean; token?: string; settled?: Outcome };
+    const calls: Array<Promise<Call>> = [];
+    let next = 0;
+    /** Idempotent `wait`, or non-idempotent `record` with a token of its own. */
+    const start = (idempotent: boolean, ms: number): Promise<Call> => {
+      const entry: Call = { idempotent, token: idempotent ? undefined : `t${next++}` };
+      // `wait` and `where` are idempotent in the contract, `record` is not; the caller says so as a generated client does.
+      const sent = idempotent ? call('wait', { ms }, true) : call('record', { token: entry.token, ms }, false);
+      const done = sent.then((settled) => ({ ...entry, settled }));
+      calls.push(Promise.race([done, sleep(8_000).then(() => entry)])); // not settled by then: hung
+      return done;
+    };
+    // Long calls on both nodes when p1 dies: least-in-flight puts two of each kind on each node...
+    for (let i = 0; i < 4; i++) void start(false, 700);
+    for (let i = 0; i < 4; i++) void start(true, 700);
+    await until(() => client.status().routedInFlight === 8);
+    // ...and 16 callers making short calls, half of them idempotent, before and after the kill.
+    let loading = true;
+    const loops = Array.from({ length: 16 }, async (_, i) => {
+      while (loading) await start(i % 2 === 0, 5);
+    });
+    await sleep(300);
     const killedAt = Date.now();
     p1.kill();
-    await until(() => client.status().routedInFlight === 3, 3_000, 'the three calls to p1 ended');
-    const failed = await settledOf(pending);
-    expect(failed).toHaveLength(3);
-    for (const outcome of failed) {
-      expect(outcome.error?.code).toBe('UNAVAILABLE');
-      expect(outcome.error?.message).toContain("'p1'");
-      expect(outcome.at - killedAt).toBeLessThan(2_000);
+    await sleep(700);
+    loading = false;
+    await Promise.all(loops);
+    const outcomes = await Promise.all(calls);
+    const ran = tokensRun(p1.output(), p2.output());
+
+    expect(outcomes.filter((c) => !c.settled), 'hung calls').toEqual([]);
+    const failed = outcomes.filter((c) => c.settled!.error);
+    for (const call of failed) {
+      expect(call.idempotent, 'only non-idempotent calls fail').toBe(false);
+      expect(call.settled!.error!.code).toBe('UNAVAILABLE');
+      expect(call.settled!.error!.message).toContain("'p1'");
+      expect(call.settled!.at - killedAt).toBeLessThan(1_000);
+      expect(ran.get(call.token!) ?? 0, `failed call ${call.token} ran at most once`).toBeLessThanOrEqual(1);
     }
+    // Two of the long non-idempotent calls were on p1: they failed; p2's two finished.
+    expect(failed.length).toBeGreaterThanOrEqual(2);
+    for (const call of outcomes.filter((c) => !c.settled!.error)) {
+      if (call.token) expect(ran.get(call.token), `call ${call.token} ran exactly once`).toBe(1);
+    }
+    expect(Math.max(...ran.values())).toBe(1);
+    expect(outcomes.filter((c) => c.idempotent && c.settled!.node === 'p2').length).toBeGreaterThan(100);
     await until(() => client.status().reachable.p1 === undefined);
     for (let i = 0; i < 5; i++) expect(await where()).toBe('p2');
-    for (const c of controllers) c.abort();
-    expect((await Promise.all(pending)).filter((o) => o.error?.code === 'CANCELLED')).toHaveLength(3);
   });
 
   it('redials a seed with backoff when its node comes back on the same address, and routes to it again', async () => {

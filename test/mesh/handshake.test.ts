@@ -2,14 +2,18 @@
  * The mesh handshake and what a node accepts on a connection, driven byte by byte from a raw TCP
  * peer (harness.ts RawPeer): mutual proof of the key, refusals before authentication, limits, and
  * the checks a node applies to calls arriving over a link (loops, hop limit, contract, size).
+ * A good peer stays linked throughout: after every refusal (wrong key, an id already in use,
+ * garbage) it is still served over the same link, and the node logged why it refused.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceFingerprints } from 'accord-rpc/core';
-import { MeshKey, type ControlFrame, type HelloFrame, type RefuseFrame, type StateFrame } from 'accord-rpc/mesh';
-import { failure, KEY, RawPeer, startClient, startNode, until, type TestNode } from './harness.js';
-import { probe, probeHandlers, type ProbeLog } from './fixtures/probe-service.js';
+import type { Logger } from 'accord-rpc/core';
+import { MeshKey, type ControlFrame, type HelloFrame, type MeshClientTransport, type RefuseFrame, type StateFrame } from 'accord-rpc/mesh';
+import { lengthPrefixed } from 'accord-rpc/link';
+import { failure, KEY, RawPeer, sleep, startClient, startNode, until, type TestNode } from './harness.js';
+import { newProbeLog, probe, probeHandlers } from './fixtures/probe-service.js';
 
 const meshKey = new MeshKey(KEY);
 
@@ -50,10 +54,19 @@ async function refusal(peer: RawPeer): Promise<RefuseFrame['error']> {
   return frame!.error;
 }
 
+/** A logger keeping the warnings and errors a node writes. */
+function recordingLogger(lines: string[]): Logger {
+  const keep = (obj: object | string, msg?: string) => void lines.push(typeof obj === 'string' ? obj : msg ?? '');
+  return { debug: () => undefined, info: () => undefined, warn: keep, error: keep };
+}
+
 describe('mesh handshake', () => {
-  const log: ProbeLog = { calls: 0, aborted: [], yielded: 0, streamsFinished: 0 };
+  const log = newProbeLog();
+  const logged: string[] = [];
   let srv: TestNode;
   let port: number;
+  let good: MeshClientTransport;
+  let goodSince: number;
   const peers: RawPeer[] = [];
   const connect = async () => {
     const peer = await RawPeer.connect(port);
@@ -61,12 +74,23 @@ describe('mesh handshake', () => {
     return peer;
   };
 
+  /** The good peer is served over the link it had from the start. */
+  async function expectGoodPeerServed(): Promise<void> {
+    expect(await good.unary({ service: 'probe', version: 1, method: 'where', input: {}, metadata: {}, idempotent: true })).toMatchObject({ node: 'srv', hops: 1 });
+    const link = srv.transport.status().links.find((l) => l.peer === 'good-peer');
+    expect(link, 'the good peer is still linked').toMatchObject({ usable: true, since: goodSince });
+  }
+
   beforeAll(async () => {
-    srv = await startNode('srv', [probeHandlers('srv', log)], { handshakeTimeoutMs: 300, maxFrameBytes: 128 * 1024 });
+    srv = await startNode('srv', [probeHandlers('srv', log)], { handshakeTimeoutMs: 300, maxFrameBytes: 128 * 1024, logger: recordingLogger(logged) });
     port = srv.transport.port!;
+    good = startClient([srv.addr], { nodeId: 'good-peer' });
+    await good.ready('probe', 1);
+    goodSince = srv.transport.status().links.find((l) => l.peer === 'good-peer')!.since;
   });
   afterAll(async () => {
     for (const peer of peers) peer.close();
+    await good?.close();
     await srv?.stop();
   });
 
@@ -96,6 +120,8 @@ describe('mesh handshake', () => {
     const error = await refusal(peer);
     expect(error.code).toBe('UNAUTHENTICATED');
     expect(error.message).toContain("'forger'");
+    expect(logged.some((line) => line.includes("mesh node 'forger'") && line.includes('could not prove it knows the mesh key'))).toBe(true);
+    await expectGoodPeerServed();
   });
 
   it('keeps a node with another key out: its calls fail with UNAVAILABLE naming the seed and UNAUTHENTICATED', async () => {
@@ -107,6 +133,9 @@ describe('mesh handshake', () => {
       expect(error.message).toContain(srv.addr);
       expect(error.message).toContain('UNAUTHENTICATED');
       expect(srv.transport.status().links.map((l) => l.peer)).not.toContain(outsider.status().node);
+      // Refused on both sides: the outsider found srv's proof wrong, srv logged the outsider's refusal.
+      await until(() => logged.some((line) => line.includes(`'${outsider.status().node}'`) && line.includes('refused the mesh handshake')), 2_000, 'srv logged the refusal');
+      await expectGoodPeerServed();
     } finally {
       await outsider.close();
     }
@@ -120,6 +149,19 @@ describe('mesh handshake', () => {
     expect(error.code).toBe('PROTOCOL_ERROR');
     expect(error.message).toMatch(/before the mesh handshake/);
     expect(log.calls).toBe(before);
+    await expectGoodPeerServed();
+  });
+
+  it('refuses garbage before the handshake (an HTTP request, a mesh tag followed by junk), and keeps serving its good peers', async () => {
+    const http = await connect();
+    http.sendBytes(Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+    expect(await refusal(http)).toMatchObject({ code: 'PROTOCOL_ERROR', message: expect.stringMatching(/over the limit/) });
+    await expectGoodPeerServed();
+    const junk = await connect();
+    junk.sendBytes(lengthPrefixed(Uint8Array.from([0xc1, 0x92, 0x01])));
+    expect(await refusal(junk)).toMatchObject({ code: 'PROTOCOL_ERROR', message: expect.stringMatching(/mesh control/) });
+    expect(logged.filter((line) => line.startsWith('mesh handshake failed') && /over the limit|mesh control/.test(line))).toHaveLength(2);
+    await expectGoodPeerServed();
   });
 
   it('refuses an unknown protocol version, listing the versions it speaks', async () => {
@@ -128,6 +170,8 @@ describe('mesh handshake', () => {
     const error = await refusal(peer);
     expect(error.code).toBe('PROTOCOL_ERROR');
     expect(error.data).toEqual({ supported: [1] });
+    expect(logged.some((line) => line.includes('mesh protocol versions 99 are not supported'))).toBe(true);
+    await expectGoodPeerServed();
   });
 
   it('closes a connection that does not finish the handshake within the timeout', async () => {
@@ -146,14 +190,20 @@ describe('mesh handshake', () => {
     expect(error.message).toMatch(/over the limit/);
   });
 
-  it('refuses a second node that claims an id already in use, naming the id', async () => {
-    const twin = startClient([srv.addr], { nodeId: 'srv' });
-    try {
-      const error = await failure(twin.unary({ service: 'probe', version: 1, method: 'where', input: {}, metadata: {}, idempotent: false }));
-      expect(error.message).toContain("uses this node's id 'srv'");
-      expect(twin.status().links).toEqual([]);
-    } finally {
-      await twin.close();
+  it('refuses a node that claims an id already in use (its own, or a linked peer’s), naming the id, and keeps the peer that has it', async () => {
+    for (const [id, reason] of [['srv', "uses this node's id 'srv'"], ['good-peer', "another process already uses the node id 'good-peer'"]]) {
+      const twin = startClient([srv.addr], { nodeId: id });
+      try {
+        const error = await failure(twin.unary({ service: 'probe', version: 1, method: 'where', input: {}, metadata: {}, idempotent: false }));
+        expect(error.code).toBe('UNAVAILABLE');
+        expect(error.message).toContain('FAILED_PRECONDITION');
+        expect(error.message).toContain(reason);
+        expect(twin.status().links).toEqual([]);
+        await until(() => logged.some((line) => line.includes(reason)), 2_000, 'srv logged the refusal');
+        await expectGoodPeerServed();
+      } finally {
+        await twin.close();
+      }
     }
   });
 
@@ -226,5 +276,28 @@ describe('mesh handshake', () => {
     peer.sendSession({ type: 'call', id: 1, service: 'probe', version: 1, method: 'where', input: { pad: 'x'.repeat(200 * 1024) } });
     await peer.closed;
     await until(() => !srv.transport.status().links.some((l) => l.peer === 'bulky'));
+  });
+});
+
+describe('a node id used twice in different parts of the mesh', () => {
+  it('is logged as an error by both processes, which refute each other once and no more', async () => {
+    const logs = { x: [] as string[], y: [] as string[] };
+    const a = await startNode('dup-a', []);
+    const b = await startNode('dup-b', [], { seeds: [a.addr] });
+    // Neither twin can link where the other is linked: each joins through its own node.
+    const x = await startNode('dup', [probeHandlers('dup-x')], { seeds: [a.addr], dialDiscovered: false, logger: recordingLogger(logs.x) });
+    const y = await startNode('dup', [probeHandlers('dup-y')], { seeds: [b.addr], dialDiscovered: false, logger: recordingLogger(logs.y) });
+    try {
+      const reported = (lines: string[]) => lines.filter((line) => line.includes('another mesh node uses this node id')).length;
+      await until(() => reported(logs.x) === 1 && reported(logs.y) === 1, 3_000, 'both twins reported the other');
+      // The mesh settles: no more records go round, and the nodes in between still route calls.
+      await sleep(200);
+      const settled = [a, b].map((n) => n.transport.status().gossip);
+      await sleep(500);
+      expect([a, b].map((n) => n.transport.status().gossip)).toEqual(settled);
+      expect(await a.dispatcher.unary({ id: 'd1', service: 'probe', version: 1, method: 'where', input: {}, meta: { hops: 0, headers: {} } })).toMatchObject({ hops: 1 });
+    } finally {
+      await Promise.all([x, y, b, a].map((n) => n.stop()));
+    }
   });
 });

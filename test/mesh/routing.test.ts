@@ -11,9 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceFingerprints } from 'accord-rpc/core';
 import { FINGERPRINT_HEADER, type MeshClientTransport } from 'accord-rpc/mesh';
 import { failure, startClient, startNode, until, type TestNode } from './harness.js';
-import { probe, probeAlt, probeAltHandlers, probeHandlers, type ProbeLog } from './fixtures/probe-service.js';
-
-const newLog = (): ProbeLog => ({ calls: 0, aborted: [], yielded: 0, streamsFinished: 0 });
+import { newProbeLog as newLog, probe, probeAlt, probeAltHandlers, probeHandlers } from './fixtures/probe-service.js';
 const call = (client: MeshClientTransport, method: string, input: unknown, extra: object = {}) =>
   client.unary({ service: 'probe', version: 1, method, input, metadata: {}, idempotent: false, ...extra }) as Promise<Record<string, unknown>>;
 
@@ -66,7 +64,9 @@ describe('mesh routing', () => {
     const client = startClient([lonely.addr], { contracts: [probe] });
     try {
       await client.ready('probe', 1);
-      const error = await failure(call(client, 'where', {}));
+      const started = Date.now();
+      const error = await failure(call(client, 'where', {}, { deadline: Date.now() + 10_000 }));
+      expect(Date.now() - started).toBeLessThan(250);
       expect(error.code).toBe('FAILED_PRECONDITION');
       expect(error.message).toContain('probe.v1.where');
       expect(error.message).toContain("'lonely-alt'");
@@ -109,10 +109,22 @@ describe('mesh routing', () => {
     await until(() => logs.a.streamsFinished + logs.b.streamsFinished > finishedBefore);
   });
 
-  it('answers UNIMPLEMENTED naming the method when no reachable node serves it', async () => {
-    const error = await failure(call(viaM, 'nope', {}));
-    expect(error.code).toBe('UNIMPLEMENTED');
-    expect(error.message).toContain('probe.v1.nope');
+  it('fails at once, long before the deadline, with UNIMPLEMENTED naming the method or service no reachable node serves', async () => {
+    const deadline = { deadline: Date.now() + 10_000 };
+    const unknown = [
+      () => call(viaM, 'nope', {}, deadline),
+      () => viaM.unary({ service: 'nowhere', version: 1, method: 'x', input: {}, metadata: {}, idempotent: false, ...deadline }),
+      // entering at the forwarding node's dispatcher, as an HTTP call to it would
+      () => m.dispatcher.unary({ id: 'u1', service: 'probe', version: 1, method: 'nope', input: {}, meta: { hops: 0, headers: {}, ...deadline } }),
+    ];
+    for (const [i, attempt] of unknown.entries()) {
+      const started = Date.now();
+      const error = await failure(attempt());
+      expect(Date.now() - started, `attempt ${i}`).toBeLessThan(250);
+      expect(error.code).toBe('UNIMPLEMENTED');
+      // The dispatcher's own message (attempt 2) names the service; the mesh's name the method.
+      expect(error.message).toMatch([/probe\.v1\.nope/, /nowhere\.v1\.x/, /probe/][i]!);
+    }
   });
 
   it('skips nodes the call already visited, and says so when none is left', async () => {

@@ -14,17 +14,22 @@ export interface KnownMethod {
   fingerprint: string;
 }
 
+interface KnownService {
+  offer: ServiceOffer;
+  contract: ServiceContract;
+}
+
 export class ContractIndex {
   readonly offers: ServiceOffer[];
-  readonly #byService = new Map<string, Map<number, ServiceOffer>>();
+  readonly #byService = new Map<string, Map<number, KnownService>>();
 
   constructor(contracts: readonly ServiceContract[]) {
     this.offers = offersOf(contracts);
-    for (const offer of this.offers) {
+    this.offers.forEach((offer, i) => {
       let versions = this.#byService.get(offer.name);
       if (!versions) this.#byService.set(offer.name, (versions = new Map()));
-      versions.set(offer.version, offer);
-    }
+      versions.set(offer.version, { offer, contract: contracts[i]! });
+    });
   }
 
   get size(): number {
@@ -33,12 +38,7 @@ export class ContractIndex {
 
   /** The known service version (`version` undefined: the highest known). */
   service(name: string, version: number | undefined): ServiceOffer | undefined {
-    const versions = this.#byService.get(name);
-    if (!versions) return undefined;
-    if (version !== undefined) return versions.get(version);
-    let best: ServiceOffer | undefined;
-    for (const offer of versions.values()) if (!best || offer.version > best.version) best = offer;
-    return best;
+    return this.#known(name, version)?.offer;
   }
 
   /** The method as this node knows it; ABSENT when its service version is known without it; undefined when unknown. */
@@ -46,5 +46,21 @@ export class ContractIndex {
     const offer = this.service(service, version);
     if (!offer) return undefined;
     return Object.prototype.hasOwnProperty.call(offer.methods, method) ? offer.methods[method] : ABSENT;
+  }
+
+  /** Whether the contract declares the method idempotent (false when the contract is unknown). */
+  idempotent(service: string, version: number | undefined, method: string): boolean {
+    const methods = this.#known(service, version)?.contract.methods;
+    const known = methods && Object.prototype.hasOwnProperty.call(methods, method) ? methods[method] : undefined;
+    return known?.kind === 'unary' && known.idempotent;
+  }
+
+  #known(name: string, version: number | undefined): KnownService | undefined {
+    const versions = this.#byService.get(name);
+    if (!versions) return undefined;
+    if (version !== undefined) return versions.get(version);
+    let best: KnownService | undefined;
+    for (const known of versions.values()) if (!best || known.offer.version > best.offer.version) best = known;
+    return best;
   }
 }

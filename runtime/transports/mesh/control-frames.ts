@@ -25,6 +25,11 @@ export interface HelloFrame {
   type: 'hello';
   protocols: number[];
   node: string;
+  /**
+   * Random per process start: tells a second connection of the same node (kept or replaced, see
+   * docs/mesh.md) from another process claiming the same node id (refused).
+   */
+  instance?: string;
   nonce: Uint8Array;
   proof?: Uint8Array;
 }
@@ -125,6 +130,7 @@ export function parseRecord(value: unknown, type: string): NodeRecord {
   if (typeof value.relay !== 'boolean') bad(type, `relay of node '${String(value.node)}' must be a boolean`);
   if (value.leaving !== undefined && typeof value.leaving !== 'boolean') bad(type, 'leaving must be a boolean');
   if (value.addr !== undefined && value.addr !== null) text(value.addr, type, `addr of node '${String(value.node)}'`, 300);
+  if (value.instance !== undefined) text(value.instance, type, `instance of node '${String(value.node)}'`, 64);
   nodeIds(value.links, type, `links of node '${String(value.node)}'`);
   if (!Array.isArray(value.services) || value.services.length > MAX_LIST) bad(type, `services of node '${String(value.node)}' must be a list`);
   for (const service of value.services) offer(service, type);
@@ -152,6 +158,7 @@ export function decodeControl(message: Uint8Array): ControlFrame {
         bad(type, 'protocols must be a list of version numbers');
       }
       nodeId(raw.node, type, 'node');
+      if (raw.instance !== undefined) text(raw.instance, type, 'instance', 64);
       bytes(raw.nonce, type, 'nonce', NONCE_BYTES);
       if (raw.proof !== undefined) bytes(raw.proof, type, 'proof', 32);
       return raw as unknown as HelloFrame;

@@ -1,14 +1,20 @@
 /**
  * Keeps this node dialing the peers it should have a link to: the configured seeds (always, a
  * restarted seed comes back at the same address) and nodes learnt from gossip (while their record
- * is live). Every failed attempt, and every lost link, waits an exponential backoff with full
- * jitter (core/backoff.ts) before the next, so a mesh that loses a node does not redial it in
- * lockstep. A seed that turns out to be this node's own address is never dialed again.
+ * is live). Every failed attempt, and every lost link, waits an exponential backoff
+ * (core/backoff.ts) with "equal jitter": half the attempt's ceiling plus a random part of the
+ * other half. The random part keeps nodes that lost the same peer from redialing it in lockstep;
+ * the fixed half makes every wait at least as long as the previous one could have been, so a dead
+ * peer is dialed less and less often (full jitter may pick a near-zero wait at any attempt).
+ * A seed that turns out to be this node's own address is never dialed again.
  */
 import { backoffDelay, type BackoffOptions } from '../../core/backoff.js';
 import { AccordError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { SELF_DIAL } from './handshake.js';
+
+/** Random in [0.5, 1): backoffDelay scales it by the ceiling (equal jitter, see above). */
+const equalJitter = (): number => 0.5 + Math.random() / 2;
 
 export interface DialTarget {
   readonly addr: string;
@@ -62,7 +68,7 @@ export class Dialer {
 
   /** Links or records changed: retry what is wanted and idle. */
   kick(): void {
-    for (const target of this.#targets.values()) this.#schedule(target, backoffDelay(target.attempt, this.#backoff));
+    for (const target of this.#targets.values()) this.#schedule(target, this.#delay(target.attempt));
   }
 
   stop(): void {
@@ -108,7 +114,11 @@ export class Dialer {
       // The first failure of a streak is worth a warning; the retries that follow are not.
       const log = target.attempt === 0 || reason.code === 'UNAUTHENTICATED' ? this.#logger.warn : this.#logger.debug;
       log.call(this.#logger, { addr: target.addr, code: reason.code, attempt: target.attempt + 1 }, `mesh dial failed: ${reason.message}`);
-      this.#schedule(target, backoffDelay(target.attempt++, this.#backoff));
+      this.#schedule(target, this.#delay(target.attempt++));
     }
+  }
+
+  #delay(attempt: number): number {
+    return backoffDelay(attempt, this.#backoff, equalJitter);
   }
 }

@@ -5,6 +5,11 @@
  * connection now: the handshake first, the peer link after it. A session message over the peer's
  * frame limit is not written (the peer would drop the link): its frames are sent one by one and any
  * still too large is answered with PAYLOAD_TOO_LARGE for its call instead.
+ *
+ * Writes: the session layer hands over one batch per event-loop turn, written at once; control
+ * frames (gossip, events) cork the socket until the end of the current tick, so a burst of events
+ * leaves in one write too. A large message is written as its 4-byte length and itself (one writev)
+ * rather than copied behind the length.
  */
 import type { Socket } from 'node:net';
 import { msgpackCodec } from '../../core/codecs.js';
@@ -39,6 +44,8 @@ const CLOSE_ERRORS: Record<CloseReason, string | undefined> = {
 };
 
 const CLOSE_GRACE_MS = 2_000;
+/** Messages up to this size are copied behind their length (one buffer); larger ones go as two buffers in one writev. */
+const COPY_BELOW_BYTES = 16 * 1024;
 const ignore = (): void => undefined;
 /** Until the handshake takes the socket over (in the same turn it is created). */
 const UNATTACHED: SocketReceiver = { control: ignore, session: ignore, oversize: ignore, fail: ignore, closed: ignore };
@@ -53,6 +60,7 @@ export class FramedSocket implements LinkSocket {
   readonly #reader: LengthPrefixReader;
   #ending = false;
   #closed = false;
+  #corked = false;
   #error: Error | undefined;
 
   constructor(socket: Socket, maxMessageBytes: number) {
@@ -84,15 +92,20 @@ export class FramedSocket implements LinkSocket {
       onWritten?.();
       return;
     }
-    this.#socket.write(lengthPrefixed(bytes), onWritten ? () => onWritten() : undefined);
+    this.#write(bytes, onWritten);
   }
 
-  /** Writes a control frame now; false when it is over the peer's limit (nothing is written). */
+  /** Writes a control frame (with the others of this tick); false when it is over the peer's limit (nothing is written). */
   sendControl(frame: ControlFrame): boolean {
     if (!this.writable) return false;
     const bytes = encodeControl(frame);
     if (bytes.length > this.peerMaxBytes) return false;
-    this.#socket.write(lengthPrefixed(bytes));
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(this.#uncork);
+    }
+    this.#write(bytes);
     return true;
   }
 
@@ -120,6 +133,25 @@ export class FramedSocket implements LinkSocket {
     this.#ending = true;
     this.#socket.destroy();
   }
+
+  #write(message: Uint8Array, onWritten?: () => void): void {
+    if (message.length < COPY_BELOW_BYTES) {
+      this.#socket.write(lengthPrefixed(message), onWritten);
+      return;
+    }
+    const length = Buffer.allocUnsafe(4);
+    length.writeUInt32BE(message.length);
+    const corked = this.#corked;
+    if (!corked) this.#socket.cork();
+    this.#socket.write(length);
+    this.#socket.write(message, onWritten);
+    if (!corked) this.#socket.uncork();
+  }
+
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    this.#socket.uncork();
+  };
 
   #onData(chunk: Buffer): void {
     if (this.#ending || this.#closed) return;
@@ -153,13 +185,13 @@ export class FramedSocket implements LinkSocket {
     for (const frame of (Array.isArray(frames) ? frames : [frames]) as Frame[]) {
       const bytes = encodeFrame('msgpack', frame) as Uint8Array;
       if (bytes.length <= this.peerMaxBytes) {
-        this.#socket.write(lengthPrefixed(bytes));
+        this.#write(bytes);
         continue;
       }
       const id = (frame as { id?: unknown }).id;
       if (typeof id !== 'number') continue;
       const error = { code: 'PAYLOAD_TOO_LARGE', message: `the ${frame.type} frame for call ${id} is ${bytes.length} bytes, over the peer's frame limit of ${this.peerMaxBytes}` };
-      this.#socket.write(lengthPrefixed(encodeFrame('msgpack', { type: 'error', id, error }) as Uint8Array), ignore);
+      this.#write(encodeFrame('msgpack', { type: 'error', id, error }) as Uint8Array);
       this.receiver.oversize(id);
     }
   }

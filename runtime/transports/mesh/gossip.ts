@@ -22,6 +22,8 @@ export class Gossip {
   /** Records to send, with the link each came from (not sent back there). */
   readonly #pending = new Map<string, { record: NodeRecord; from: PeerLink | undefined }>();
   readonly #turn = new TurnFlush(() => this.flush());
+  /** Records sent and received (a mesh that keeps changing, or flooding, shows here). */
+  readonly #counts = { sent: 0, received: 0 };
 
   constructor(membership: Membership, links: () => Iterable<PeerLink>, onNews: (records: NodeRecord[]) => void, logger: Logger) {
     this.#membership = membership;
@@ -35,8 +37,13 @@ export class Gossip {
     this.#queue(this.#membership.updateOwn(patch), undefined);
   }
 
+  stats(): { sent: number; received: number } {
+    return { ...this.#counts };
+  }
+
   /** Records a peer sent (in its state or gossip frame). */
   receive(records: readonly NodeRecord[], from: PeerLink): void {
+    this.#counts.received += records.length;
     const news = this.#membership.merge(records);
     if (news.length === 0) return;
     for (const record of news) this.#queue(record, record.node === this.#membership.self ? undefined : from);
@@ -52,7 +59,9 @@ export class Gossip {
       if (link.closed) continue;
       const records = pending.filter((p) => p.from !== link).map((p) => p.record);
       for (let i = 0; i < records.length; i += RECORDS_PER_FRAME) {
-        if (!link.sendControl({ type: 'gossip', records: records.slice(i, i + RECORDS_PER_FRAME) })) {
+        const frame = records.slice(i, i + RECORDS_PER_FRAME);
+        if (link.sendControl({ type: 'gossip', records: frame })) this.#counts.sent += frame.length;
+        else {
           this.#logger.warn({ peer: link.peer }, 'mesh gossip frame over the peer frame limit; it catches up at its next link');
         }
       }

@@ -1,12 +1,14 @@
 /**
  * The mesh handshake, run on every new connection before any session exists:
  *
- *   dialer   → hello { protocols, node, nonce }
- *   acceptor → hello { protocols: [chosen], node, nonce, proof }   (it knows both nonces)
- *   dialer   → auth  { proof }                                      (after checking the acceptor's)
+ *   dialer   → hello { protocols, node, instance, nonce }
+ *   acceptor → hello { protocols: [chosen], node, instance, nonce, proof }   (it knows both nonces)
+ *   dialer   → auth  { proof }                                                (after checking the acceptor's)
  *
  * then each side opens its sessions and sends `state`. Either side answers anything else, a bad
- * proof, an unknown protocol version or a timeout with `refuse` and closes. `authenticated` is
+ * proof, an unknown protocol version, a node id already in use or a timeout with `refuse` and
+ * closes. Each side admits the other (`admit`: node id, peer limit) only once it proved the key,
+ * so nothing about this node's links is told to a peer that did not. `authenticated` is
  * called synchronously while the message is handled, so the link takes over the socket before the
  * next message in the same chunk is read.
  */
@@ -18,17 +20,21 @@ import { newNonce, proofMatches, type HandshakeRole, type MeshKey } from './peer
 
 export interface HandshakeOptions {
   self: string;
+  /** This process's instance id (see HelloFrame.instance). */
+  instance: string;
   key: MeshKey;
   role: HandshakeRole;
   timeoutMs: number;
   /** Nonces of this node's own dialer hellos in flight: meeting one is this node dialing itself. */
   ownNonces: Set<string>;
-  /** Acceptor: a last word on an authenticated peer (peer limit, stopping); an error refuses it. */
-  admit(peer: string): AccordError | undefined;
+  /** A last word on a peer that proved the key (its id in use, peer limit, stopping); an error refuses it. */
+  admit(peer: string, instance: string | undefined, role: HandshakeRole): AccordError | undefined;
 }
 
 export interface HandshakeResult {
   peer: string;
+  /** The peer's instance id, when it sent one. */
+  instance: string | undefined;
   protocol: number;
   role: HandshakeRole;
 }
@@ -66,7 +72,7 @@ export class Handshake {
     this.#timer.unref?.();
     if (options.role === 'dialer') {
       options.ownNonces.add(Buffer.from(this.#nonce).toString('hex'));
-      socket.sendControl({ type: 'hello', protocols: [...MESH_PROTOCOLS], node: options.self, nonce: this.#nonce });
+      socket.sendControl({ type: 'hello', protocols: [...MESH_PROTOCOLS], node: options.self, instance: options.instance, nonce: this.#nonce });
     }
   }
 
@@ -102,7 +108,7 @@ export class Handshake {
     }
     this.#protocol = protocol;
     const proof = key.proof('acceptor', protocol, hello.node, self, hello.nonce, this.#nonce);
-    this.#socket.sendControl({ type: 'hello', protocols: [protocol], node: self, nonce: this.#nonce, proof });
+    this.#socket.sendControl({ type: 'hello', protocols: [protocol], node: self, instance: this.#options.instance, nonce: this.#nonce, proof });
   }
 
   #dialerHello(hello: HelloFrame): void {
@@ -117,6 +123,8 @@ export class Handshake {
     if (!proofMatches(expected, hello.proof)) {
       return this.#refuse(new AccordError('UNAUTHENTICATED', `${this.#who()} could not prove it knows the mesh key`));
     }
+    const refusal = this.#options.admit(hello.node, hello.instance, 'dialer');
+    if (refusal) return this.#refuse(refusal);
     this.#socket.sendControl({ type: 'auth', proof: key.proof('dialer', protocol, self, hello.node, this.#nonce, hello.nonce) });
     this.#succeed();
   }
@@ -126,14 +134,14 @@ export class Handshake {
     const peer = this.#peer!;
     const expected = key.proof('dialer', this.#protocol, peer.node, self, peer.nonce, this.#nonce);
     if (!proofMatches(expected, proof)) return this.#refuse(new AccordError('UNAUTHENTICATED', `${this.#who()} could not prove it knows the mesh key`));
-    const refusal = this.#options.admit(peer.node);
+    const refusal = this.#options.admit(peer.node, peer.instance, 'acceptor');
     if (refusal) return this.#refuse(refusal);
     this.#succeed();
   }
 
   #succeed(): void {
     this.#finish();
-    this.#events.authenticated({ peer: this.#peer!.node, protocol: this.#protocol, role: this.#options.role });
+    this.#events.authenticated({ peer: this.#peer!.node, instance: this.#peer!.instance, protocol: this.#protocol, role: this.#options.role });
   }
 
   #refuse(error: AccordError): void {

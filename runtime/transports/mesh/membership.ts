@@ -4,6 +4,10 @@
  * than the one it held, so each record version crosses each link at most once or twice and the
  * flood ends. A node that hears a version of its own record at least as new as its current one (it
  * restarted with a slow clock) raises its seq past it, so its live record wins again.
+ *
+ * A record of this node's id written by another instance is never stored nor passed on. An older
+ * one is this node's previous run; a newer one is a second process using the same id (reported
+ * through `onForeignSelf`, and refuted once: refuting each other forever would flood the mesh).
  */
 import type { NodeRecord } from './node-record.js';
 
@@ -13,9 +17,13 @@ export class Membership {
   readonly #others = new Map<string, NodeRecord>();
   /** When each node was last reachable, for forgetting nodes that are gone for good. */
   readonly #lastReachable = new Map<string, number>();
+  /** Other instances of this node's id already refuted once. */
+  readonly #refuted = new Set<string>();
+  readonly #onForeignSelf: (record: NodeRecord) => void;
 
-  constructor(own: Omit<NodeRecord, 'seq'>) {
+  constructor(own: Omit<NodeRecord, 'seq'>, onForeignSelf: (record: NodeRecord) => void = () => undefined) {
     this.self = own.node;
+    this.#onForeignSelf = onForeignSelf;
     // The clock, so a restarted node's first record is newer than the ones peers remember.
     this.#own = { ...own, seq: Date.now() };
   }
@@ -52,7 +60,12 @@ export class Membership {
     const news: NodeRecord[] = [];
     for (const record of records) {
       if (record.node === this.self) {
-        if (record.seq >= this.#own.seq) {
+        // An older record of another instance is this node's previous run, still held somewhere: ignored.
+        if (record.seq < this.#own.seq) continue;
+        const foreign = record.instance !== undefined && record.instance !== this.#own.instance;
+        if (foreign) this.#onForeignSelf(record);
+        if (!foreign || !this.#refuted.has(record.instance!)) {
+          if (foreign) this.#refuted.add(record.instance!);
           this.#own = { ...this.#own, seq: record.seq + 1 };
           news.push(this.#own);
         }

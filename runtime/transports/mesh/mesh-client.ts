@@ -17,7 +17,7 @@ import { MeshNode, type MeshStatus } from './mesh-node.js';
 import { checkNodeId, resolveMeshOptions, type MeshOptions } from './options.js';
 
 export interface MeshClientOptions extends MeshOptions {
-  /** This client's node id in the mesh (default `client-<random>`). */
+  /** This client's node id in the mesh (default `client-<8 hex digits>`). */
   nodeId?: string;
   /** Deadline of calls that set none (default 30 s). */
   defaultTimeoutMs?: number;
@@ -50,7 +50,8 @@ class MeshClient implements MeshClientTransport {
 
   constructor(options: MeshClientOptions) {
     const { nodeId, defaultTimeoutMs, maxHops, ...mesh } = options;
-    const id = nodeId === undefined ? `client-${randomBytes(6).toString('hex')}` : checkNodeId(nodeId, 'meshClient nodeId');
+    // Short: the id travels in every call's visited list, and MessagePack reads strings under 16 bytes fastest.
+    const id = nodeId === undefined ? `client-${randomBytes(4).toString('hex')}` : checkNodeId(nodeId, 'meshClient nodeId');
     this.#node = new MeshNode(resolveMeshOptions(mesh, { relay: false }));
     this.#dispatcher = new Dispatcher({ services: [], nodeId: id, logger: options.logger });
     this.#routed = new RoutedCalls({ nodeId: id, maxHops: maxHops ?? 16, defaultTimeoutMs: defaultTimeoutMs ?? 30_000 });
@@ -95,7 +96,7 @@ class MeshClient implements MeshClientTransport {
 
   #unary(call: OutgoingCall): Promise<unknown> {
     try {
-      return this.#node.router!.send(this.#stamped(call, 'unary'), call.signal);
+      return this.#node.router!.send(this.#stamped(call, 'unary'), call.signal, undefined, call.idempotent);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -6,6 +6,7 @@
  * dispatcher. Graceful stop: tell every peer this node is leaving, goaway on every link, let calls
  * in flight finish for the grace period, then close.
  */
+import { randomBytes } from 'node:crypto';
 import type { Server, Socket } from 'node:net';
 import type { Dispatcher } from '../../core/dispatcher.js';
 import { AccordError } from '../../core/errors.js';
@@ -18,8 +19,10 @@ import { Gossip } from './gossip.js';
 import { Handshake, type HandshakeResult } from './handshake.js';
 import { Membership } from './membership.js';
 import { MeshRouter } from './mesh-router.js';
-import { differingMethods, type NodeRecord } from './node-record.js';
+import type { NodeRecord } from './node-record.js';
+import { NodeWarnings } from './node-warnings.js';
 import { checkNodeId, type ResolvedMeshOptions } from './options.js';
+import { PeerAdmission } from './peer-admission.js';
 import { MeshKey, type HandshakeRole } from './peer-auth.js';
 import { PeerLink, type LinkEvents, type LinkLimits, type LocalServices } from './peer-link.js';
 import { RouteTable } from './route-table.js';
@@ -35,23 +38,28 @@ export interface MeshStatus {
   /** `service.vN` → the reachable nodes serving it. */
   services: Record<string, string[]>;
   events: ReturnType<EventRelay['stats']>;
+  /** Node records sent and received in gossip. */
+  gossip: ReturnType<Gossip['stats']>;
   routedInFlight: number;
 }
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
+/** Handshake failures that are this node refusing a peer (logged as warnings). */
+const REFUSALS = new Set(['UNAUTHENTICATED', 'FAILED_PRECONDITION', 'PROTOCOL_ERROR', 'RESOURCE_EXHAUSTED']);
 
 /** What exists once the node started (everything that needs the dispatcher and the node id). */
 interface Running {
   dispatcher: Dispatcher;
   self: string;
   logger: Logger;
-  served: ContractIndex;
+  warnings: NodeWarnings;
   membership: Membership;
   gossip: Gossip;
   routes: RouteTable;
   router: MeshRouter;
   events: EventRelay;
   dialer: Dialer;
+  admission: PeerAdmission;
   limits: LinkLimits;
   local: LocalServices;
   server: Server | undefined;
@@ -60,10 +68,11 @@ interface Running {
 
 export class MeshNode {
   readonly options: ResolvedMeshOptions;
+  /** Random per start: tells this process from another one using the same node id. */
+  readonly instance = randomBytes(8).toString('hex');
   readonly #key: MeshKey;
   readonly #links = new Map<string, PeerLink>();
   readonly #ownNonces = new Set<string>();
-  readonly #warned = new Set<string>();
   readonly #waiters = new ServiceWaiters();
   #run: Running | undefined;
   #pendingHandshakes = 0;
@@ -106,7 +115,11 @@ export class MeshNode {
     const logger = options.logger ?? dispatcher.logger;
     const served = new ContractIndex(dispatcher.services);
     const expected = new ContractIndex([...options.contracts, ...dispatcher.services]);
-    const membership = new Membership({ node: self, addr: options.advertise, relay: options.relay, services: served.offers, links: [] });
+    const warnings = new NodeWarnings(self, served, logger);
+    const membership = new Membership(
+      { node: self, instance: this.instance, addr: options.advertise, relay: options.relay, services: served.offers, links: [] },
+      (record) => warnings.foreignSelf(record),
+    );
     const links = () => this.#links.values();
     const gossip = new Gossip(membership, links, (records) => this.#onNews(records), logger);
     const routes = new RouteTable(membership, links, expected);
@@ -129,7 +142,8 @@ export class MeshNode {
       },
     };
     const run: Running = {
-      dispatcher, self, logger, served, membership, gossip, routes, router, events, dialer, limits, local, server: undefined,
+      dispatcher, self, logger, warnings, membership, gossip, routes, router, events, dialer, limits, local, server: undefined,
+      admission: new PeerAdmission(self, this.#links, options.maxPeers),
       cleanup: [() => clearInterval(sweep)],
     };
     this.#run = run;
@@ -175,7 +189,8 @@ export class MeshNode {
     for (const [node, r] of run?.routes.reach() ?? []) reachable[node] = { hops: r.hops, via: r.via.peer };
     return {
       node: run?.self ?? '', url: this.url, links: [...this.#links.values()].map((l) => l.stats()), reachable,
-      services: run?.routes.services() ?? {}, events: run?.events.stats() ?? { sent: 0, received: 0, dropped: 0 }, routedInFlight: run?.router.inFlight ?? 0,
+      services: run?.routes.services() ?? {}, events: run?.events.stats() ?? { sent: 0, received: 0, dropped: 0 },
+      gossip: run?.gossip.stats() ?? { sent: 0, received: 0 }, routedInFlight: run?.router.inFlight ?? 0,
     };
   }
 
@@ -211,8 +226,13 @@ export class MeshNode {
   async #dial(target: DialTarget): Promise<string> {
     const socket = await dial(parseAddress(target.addr, 'mesh peer'), this.options.tls, this.#key, this.options.connectTimeoutMs);
     const link = await this.#handshake(socket, 'dialer');
-    // Joining means knowing the peer's records too: wait for its state (bounded).
-    await Promise.race([link.whenSynced, new Promise((resolve) => setTimeout(resolve, this.options.handshakeTimeoutMs).unref())]);
+    // Joining means knowing the peer's records too: wait for its state (bounded). A link that closes
+    // first is a failed dial (the peer refused it: this node's id is in use there), unless another
+    // link to the same peer replaced it (both dialed at once).
+    const timeout = new Promise<undefined>((resolve) => void setTimeout(() => resolve(undefined), this.options.handshakeTimeoutMs).unref());
+    const closedFirst = await Promise.race([link.whenSynced, timeout]);
+    const current = this.#links.get(link.peer);
+    if (closedFirst && (!current || current.closed)) throw closedFirst;
     return link.peer;
   }
 
@@ -221,28 +241,25 @@ export class MeshNode {
     const framed = new FramedSocket(socket, this.options.maxFrameBytes);
     this.#pendingHandshakes++;
     return new Promise((resolve, reject) => {
-      new Handshake(framed, { self: run.self, key: this.#key, role, timeoutMs: this.options.handshakeTimeoutMs, ownNonces: this.#ownNonces, admit: (peer) => this.#admit(peer) }, {
+      const options = { self: run.self, instance: this.instance, key: this.#key, role, timeoutMs: this.options.handshakeTimeoutMs, ownNonces: this.#ownNonces, admit: this.#admit };
+      new Handshake(framed, options, {
         authenticated: (result) => {
           this.#pendingHandshakes--;
           resolve(this.#attach(framed, result));
         },
         failed: (error) => {
           this.#pendingHandshakes--;
-          if (role === 'acceptor') run.logger[error.code === 'UNAUTHENTICATED' ? 'warn' : 'debug']({ remote: framed.remote, code: error.code }, `mesh handshake failed: ${error.message}`);
+          // A refusal (bad key, id in use, no common version, garbage) is worth a warning; a dropped connection is not.
+          // The dialer's own failures are logged by the Dialer, with its backoff.
+          if (role === 'acceptor') run.logger[REFUSALS.has(error.code) ? 'warn' : 'debug']({ node: run.self, remote: framed.remote, code: error.code }, `mesh handshake failed: ${error.message}`);
           reject(error);
         },
       });
     });
   }
 
-  #admit(peer: string): AccordError | undefined {
-    const self = this.#run!.self;
-    if (!this.started) return new AccordError('UNAVAILABLE', `mesh node '${self}' is stopping`);
-    if (this.#links.size >= this.options.maxPeers && !this.#links.has(peer)) {
-      return new AccordError('RESOURCE_EXHAUSTED', `mesh node '${self}' has its maximum of ${this.options.maxPeers} links`);
-    }
-    return undefined;
-  }
+  readonly #admit = (peer: string, instance: string | undefined, role: HandshakeRole): AccordError | undefined =>
+    this.started ? this.#run!.admission.refusal(peer, instance, role) : new AccordError('UNAVAILABLE', `mesh node '${this.#run!.self}' is stopping`);
 
   /** An authenticated connection becomes the peer's link, unless a link to that peer that wins already exists. */
   #attach(framed: FramedSocket, result: HandshakeResult): PeerLink {
@@ -253,7 +270,7 @@ export class MeshNode {
       return link;
     }
     const existing = this.#links.get(result.peer);
-    if (existing && !existing.closed && !this.#newWins(existing, link)) {
+    if (existing && !existing.closed && !run.admission.replaces(existing, link)) {
       link.close('normal', `a link to mesh node '${run.self}' already exists`);
       return existing;
     }
@@ -266,18 +283,11 @@ export class MeshNode {
     return link;
   }
 
-  /**
-   * Both ends must keep the same one of two links between them: the one dialed by the node with the
-   * smaller id; when the same node dialed both, the newer (the other is a link it already gave up).
-   */
-  #newWins(existing: PeerLink, fresh: PeerLink): boolean {
-    const self = this.#run!.self;
-    const dialerOf = (link: PeerLink) => (link.role === 'dialer' ? self : link.peer);
-    return dialerOf(existing) === dialerOf(fresh) || dialerOf(fresh) < dialerOf(existing);
-  }
-
   readonly #linkEvents: LinkEvents = {
-    state: (link, frame) => this.#run?.gossip.receive(frame.records, link),
+    state: (link, frame) => {
+      this.#run?.gossip.receive(frame.records, link);
+      this.#changed(); // the link is usable now, even when its records held no news
+    },
     gossip: (link, frame) => this.#run?.gossip.receive(frame.records, link),
     event: (_link, frame) => this.#run?.events.receive(frame),
     goaway: () => this.#changed(),
@@ -309,14 +319,7 @@ export class MeshNode {
     for (const record of records) {
       if (record.node === run.self) continue;
       if (this.options.dialDiscovered && record.addr && !record.leaving && !this.#links.has(record.node)) run.dialer.discovered(record.addr, record.node);
-      for (const offer of record.services) {
-        const mine = run.served.service(offer.name, offer.version);
-        const key = `${record.node}/${offer.name}.v${offer.version}/${offer.fingerprint}`;
-        if (!mine || mine.fingerprint === offer.fingerprint || this.#warned.has(key)) continue;
-        this.#warned.add(key);
-        run.logger.warn({ node: run.self, peer: record.node, service: `${offer.name}.v${offer.version}`, methods: differingMethods(mine, offer) },
-          'a mesh node serves another contract of a service this node serves; calls are routed only to nodes with the expected fingerprint');
-      }
+      run.warnings.contractDrift(record);
     }
     this.#changed();
   }

@@ -21,6 +21,8 @@ export interface NodeRecord {
   node: string;
   /** Version of this record; the node raises it with every change (and starts from the clock, so a restart wins). */
   seq: number;
+  /** Random per process start (as in its hello): a record of this node's id from another instance is not its own. */
+  instance?: string;
   /** `host:port` other nodes may dial, when the node listens. */
   addr?: string;
   /** Whether it forwards calls and events for other nodes (a client-only node does not). */

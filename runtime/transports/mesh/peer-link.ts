@@ -6,7 +6,6 @@
  * gossip, events) go to the node. When the connection dies, calls in flight over it fail at once
  * with UNAVAILABLE (ClientSession) and handlers running for the peer see their signal abort.
  */
-import type { CallScope } from '../../core/call-scope.js';
 import type { OutgoingCall } from '../../core/client-transport.js';
 import type { Dispatcher } from '../../core/dispatcher.js';
 import { AccordError, type WireError } from '../../core/errors.js';
@@ -14,14 +13,14 @@ import type { InFlight } from '../../core/in-flight.js';
 import { FrameChannel } from '../../link/channel.js';
 import type { CallHost, SessionUser } from '../../link/client-calls.js';
 import { ClientSession } from '../../link/client-session.js';
-import { isCallerFrame } from '../../link/frame-validation.js';
+import { isCallerFrame, parsePeerFrame } from '../../link/frame-validation.js';
 import type { CallFrame, CloseReason, Frame, ServerFrame } from '../../link/frames.js';
 import { ServerSession } from '../../link/server-session.js';
 import type { ControlFrame, EventFrame, GossipFrame, StateFrame } from './control-frames.js';
 import type { FramedSocket } from './framed-socket.js';
 import type { HandshakeResult } from './handshake.js';
-import { RoutedStreamCall, RoutedUnaryCall } from './routed-call.js';
-import { FINGERPRINT_HEADER } from './route-table.js';
+import { RoutedStreamCall, RoutedUnaryCall, type AttemptHost, type RoutedUnary } from './routed-call.js';
+import { FINGERPRINT_HEADER, fingerprintMatches } from './route-table.js';
 
 export interface LinkLimits {
   maxFrameBytes: number;
@@ -55,8 +54,12 @@ export interface LinkEvents {
 
 export class PeerLink implements CallHost {
   readonly peer: string;
+  /** The peer process's instance id (HelloFrame.instance). */
+  readonly instance: string | undefined;
   readonly role: HandshakeResult['role'];
   readonly socket: FramedSocket;
+  /** When the link came up (epoch ms): a link replaced by another shows a new time. */
+  readonly since = Date.now();
   readonly #channel: FrameChannel;
   readonly #server: ServerSession;
   readonly #client: ClientSession;
@@ -67,23 +70,27 @@ export class PeerLink implements CallHost {
   #closed = false;
   /** The peer's state frame arrived (its records are known). */
   synced = false;
-  #resolveSynced!: () => void;
-  /** Settles when the peer's state frame arrived, or the link closed first. */
-  readonly whenSynced = new Promise<void>((resolve) => {
+  #resolveSynced!: (closedFirst: AccordError | undefined) => void;
+  /** Why the peer refused the link after the handshake (it found this node's id in use), if it did. */
+  #refusal: AccordError | undefined;
+  /** Settles when the peer's state frame arrived (undefined), or with why the link closed first. */
+  readonly whenSynced = new Promise<AccordError | undefined>((resolve) => {
     this.#resolveSynced = resolve;
   });
 
   constructor(socket: FramedSocket, result: HandshakeResult, dispatcher: Dispatcher, limits: LinkLimits, events: LinkEvents, local: LocalServices) {
     this.peer = result.peer;
+    this.instance = result.instance;
     this.role = result.role;
     this.socket = socket;
     this.#events = events;
     this.#local = local;
-    this.#channel = new FrameChannel(socket, { codec: 'msgpack', role: 'peer', maxMessageBytes: limits.maxFrameBytes, highWaterBytes: limits.highWaterBytes }, (frame) => this.#onFrame(frame));
+    this.#channel = new FrameChannel(socket, { codec: 'msgpack', parse: parsePeerFrame, maxMessageBytes: limits.maxFrameBytes, highWaterBytes: limits.highWaterBytes }, (frame) => this.#onFrame(frame));
     this.#server = new ServerSession(this.#channel, dispatcher, {
       limits: { maxInFlight: limits.maxInFlight, maxStreamCredit: limits.maxStreamCredit, maxSubscriptions: 0, maxEventBufferBytes: limits.maxEventBufferBytes },
       headers: {},
       idPrefix: `mesh-${result.peer}`,
+      transport: 'mesh',
       close: (reason, message) => this.close(reason, message),
     });
     this.#client = new ClientSession(this.#channel, { peer: `mesh node '${result.peer}'`, heartbeatIntervalMs: limits.heartbeatIntervalMs, heartbeatWhenIdle: true }, {
@@ -102,9 +109,12 @@ export class PeerLink implements CallHost {
     };
   }
 
-  /** Open, and the peer has not said goaway: new calls may go here. */
+  /**
+   * Open, the peer's state frame arrived (its record, with the services it serves, is the one
+   * routing reads) and the peer has not said goaway: new calls may go here.
+   */
   get usable(): boolean {
-    return !this.#closed && this.#client.open && !this.#client.draining;
+    return this.synced && !this.#closed && this.#client.open && !this.#client.draining;
   }
 
   get closed(): boolean {
@@ -131,17 +141,14 @@ export class PeerLink implements CallHost {
     else user.fail(new AccordError('UNAVAILABLE', `the link to mesh node '${this.peer}' is ${this.#closed ? 'closed' : 'going away'}`));
   }
 
-  /**
-   * A call to the peer. With `scope` (a call routed for the dispatcher), aborting it cancels the
-   * call there; without, the call's own deadline and signal do. `release` runs once it ends.
-   */
-  unary(call: OutgoingCall, scope: CallScope | undefined, release: () => void): Promise<unknown> {
-    return new Promise((resolve, reject) => new RoutedUnaryCall(this, this.#nextId++, call, resolve, reject, release, scope).start());
+  /** One attempt of a routed unary call, to `node` through this peer; `router` hears when it ends. */
+  unary(call: OutgoingCall, routed: RoutedUnary, router: AttemptHost, node: string): void {
+    new RoutedUnaryCall(this, this.#nextId++, call, routed, router, node).start();
   }
 
-  /** A server stream from the peer, with credit; `return()` on the iterator cancels it there. `release` runs once it ends. */
-  stream(call: OutgoingCall, release: () => void): AsyncIterator<unknown> {
-    return new RoutedStreamCall(this, this.#nextId++, call, this.#streamWindow, release).items;
+  /** A server stream from `node` through this peer, with credit; `return()` on the iterator cancels it there. */
+  stream(call: OutgoingCall, router: AttemptHost, node: string): AsyncIterator<unknown> {
+    return new RoutedStreamCall(this, this.#nextId++, call, this.#streamWindow, router, node).items;
   }
 
   /** Writes a control frame after what the sessions queued, so order is kept. */
@@ -163,8 +170,8 @@ export class PeerLink implements CallHost {
     this.#client.close(new AccordError('UNAVAILABLE', `the link to mesh node '${this.peer}' was closed: ${message}`), reason);
   }
 
-  stats(): { peer: string; outgoing: number; incoming: number; buffered: number; usable: boolean } {
-    return { peer: this.peer, outgoing: this.outgoing, incoming: this.#server.stats().inFlight, buffered: this.buffered, usable: this.usable };
+  stats(): { peer: string; since: number; outgoing: number; incoming: number; buffered: number; usable: boolean } {
+    return { peer: this.peer, since: this.since, outgoing: this.outgoing, incoming: this.#server.stats().inFlight, buffered: this.buffered, usable: this.usable };
   }
 
   #onFrame(frame: Frame): void {
@@ -181,12 +188,12 @@ export class PeerLink implements CallHost {
     const expected = frame.metadata?.[FINGERPRINT_HEADER];
     if (expected === undefined && this.#local.relays) return false;
     const served = this.#local.fingerprint(frame.service, frame.version ?? undefined, frame.method);
-    const where = `${frame.service}.${frame.version === undefined ? '' : `v${frame.version}.`}${frame.method}`;
+    const where = () => `${frame.service}.${frame.version === undefined ? '' : `v${frame.version}.`}${frame.method}`;
     let error: WireError | undefined;
     if (served === undefined && !this.#local.relays) {
-      error = { code: 'UNAVAILABLE', message: `mesh node '${this.#local.self}' does not serve ${where} and does not forward calls for other nodes` };
-    } else if (served !== undefined && expected !== undefined && served !== expected) {
-      error = { code: 'FAILED_PRECONDITION', message: `the caller expects another contract of ${where} (fingerprint ${expected.slice(0, 12)}…) than the one served here (${served.slice(0, 12)}…)` };
+      error = { code: 'UNAVAILABLE', message: `mesh node '${this.#local.self}' does not serve ${where()} and does not forward calls for other nodes` };
+    } else if (served !== undefined && expected !== undefined && !fingerprintMatches(served, expected)) {
+      error = { code: 'FAILED_PRECONDITION', message: `the caller expects another contract of ${where()} (fingerprint ${expected.slice(0, 12)}…) than the one served here (${served.slice(0, 12)}…)` };
     }
     if (error) this.#channel.send({ type: 'error', id: frame.id, error });
     return error !== undefined;
@@ -199,13 +206,17 @@ export class PeerLink implements CallHost {
         this.#channel.maxMessageBytes = frame.maxFrameBytes;
         this.synced = true;
         this.#events.state(this, frame);
-        return this.#resolveSynced();
+        return this.#resolveSynced(undefined);
       case 'gossip':
         return this.#events.gossip(this, frame);
       case 'event':
         return this.#events.event(this, frame);
-      case 'refuse':
-        return this.close('normal', `the peer refused the link: ${frame.error.message}`);
+      case 'refuse': {
+        // The acceptor admits a dialer only after its proof: a refusal then comes after this side's handshake ended.
+        const refusal = AccordError.fromWire(frame.error);
+        this.#refusal = new AccordError(refusal.code, `mesh node '${this.peer}' refused the link: ${refusal.message}`, refusal.data);
+        return this.close('normal', this.#refusal.message);
+      }
       default:
         return this.close('protocolError', `unexpected mesh '${frame.type}' frame after the handshake`);
     }
@@ -219,7 +230,7 @@ export class PeerLink implements CallHost {
     this.#server.closed();
     this.#client.closed(failure);
     this.socket.end();
-    this.#resolveSynced();
+    this.#resolveSynced(this.#refusal ?? failure);
     this.#events.closed(this, failure);
   }
 }

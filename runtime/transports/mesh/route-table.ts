@@ -11,8 +11,24 @@ import type { Membership } from './membership.js';
 import type { MethodKind } from './node-record.js';
 import type { PeerLink } from './peer-link.js';
 
-/** Call metadata naming the method fingerprint the caller expects (set by the first mesh node that knows it). */
+/**
+ * Call metadata naming the method fingerprint the caller expects, set while a call has more than
+ * one hop to go: the first FINGERPRINT_PREFIX hex digits of it (60 bits tell contract versions
+ * apart, and MessagePack decodes strings under 16 bytes fastest). A longer value (the whole
+ * fingerprint) is accepted too; a shorter one matches nothing.
+ */
 export const FINGERPRINT_HEADER = 'accord-fingerprint';
+export const FINGERPRINT_PREFIX = 15;
+
+/** What a node writes in FINGERPRINT_HEADER for a method fingerprint. */
+export function fingerprintHeader(fingerprint: string): string {
+  return fingerprint.length > FINGERPRINT_PREFIX ? fingerprint.slice(0, FINGERPRINT_PREFIX) : fingerprint;
+}
+
+/** Whether a method `fingerprint` is the one an `expected` header value names. */
+export function fingerprintMatches(fingerprint: string, expected: string): boolean {
+  return expected.length >= FINGERPRINT_PREFIX && fingerprint.startsWith(expected);
+}
 
 export interface Reach {
   hops: number;
