@@ -9,7 +9,7 @@ import { authorize, type Principal } from './auth.js';
 import { bounded, isPromiseLike } from './bounded.js';
 import { CallScope } from './call-scope.js';
 import type { ContextData } from './context.js';
-import { DeadlineSweeper } from './deadline-sweeper.js';
+import type { DeadlineSweeper } from './deadline-sweeper.js';
 import type { DispatcherOptions, Guard } from './dispatcher-options.js';
 import type { CallEnvelope } from './envelope.js';
 import { AccordError } from './errors.js';
@@ -22,6 +22,8 @@ export interface AdmissionRules {
   nodeId: string;
   maxHops: number;
   defaultTimeoutMs: number;
+  /** The dispatcher's one deadline timer, shared with routed calls. */
+  deadlines: DeadlineSweeper;
 }
 
 export class CallAdmission {
@@ -33,7 +35,7 @@ export class CallAdmission {
   readonly #nodeId: string;
   readonly #maxHops: number;
   readonly #defaultTimeoutMs: number;
-  readonly #deadlines = new DeadlineSweeper();
+  readonly #deadlines: DeadlineSweeper;
 
   constructor(table: ServiceTable, routed: RoutedCalls, options: DispatcherOptions, rules: AdmissionRules) {
     this.#table = table;
@@ -42,6 +44,7 @@ export class CallAdmission {
     this.#nodeId = rules.nodeId;
     this.#maxHops = rules.maxHops;
     this.#defaultTimeoutMs = rules.defaultTimeoutMs;
+    this.#deadlines = rules.deadlines;
   }
 
   /**

@@ -25,6 +25,7 @@ import { InlineExecutor, type Executor } from './executor.js';
 import { IdempotencyStore, type IdempotencyConfig } from './idempotency.js';
 import { KeyedCalls } from './keyed-calls.js';
 import { silentLogger, type Logger } from './logger.js';
+import { DeadlineSweeper } from './deadline-sweeper.js';
 import { RoutedCalls, type Router } from './router.js';
 import { observedRoutedStream, observedRoutedUnary } from './observed-routing.js';
 import type { BoundService } from './service-binding.js';
@@ -60,7 +61,7 @@ export class Dispatcher {
       this.logger.error({ err: error, event: `${event.service}.v${event.version}.${event.event}` }, 'an event listener failed');
     this.#checks = new ContractChecks(options.validateOutput ?? process.env.NODE_ENV !== 'production', this.logger);
     this.nodeId = options.nodeId ?? `node-${Math.random().toString(36).slice(2, 10)}`;
-    const rules = { nodeId: this.nodeId, maxHops: options.maxHops ?? 16, defaultTimeoutMs: options.defaultTimeoutMs ?? 30_000 };
+    const rules = { nodeId: this.nodeId, maxHops: options.maxHops ?? 16, defaultTimeoutMs: options.defaultTimeoutMs ?? 30_000, deadlines: new DeadlineSweeper() };
     this.#routed = new RoutedCalls(rules);
     this.#table = new ServiceTable(options.services);
     this.#admission = new CallAdmission(this.#table, this.#routed, options, rules);

@@ -4,10 +4,11 @@
  * rules stay here, applied the same way for every router: the hop limit, the visited-node list
  * (a call that comes back to a node it passed is a loop), the deadline and cancellation.
  */
-import { bounded } from './bounded.js';
 import { CallScope } from './call-scope.js';
+import type { DeadlineSweeper } from './deadline-sweeper.js';
 import type { CallEnvelope } from './envelope.js';
 import { AccordError } from './errors.js';
+import { RoutedCall } from './routed-call.js';
 
 /** What a router knows of a method it can reach. */
 export interface RoutedMethod {
@@ -33,6 +34,8 @@ export interface RoutingRules {
   nodeId: string;
   maxHops: number;
   defaultTimeoutMs: number;
+  /** The dispatcher's shared deadline timer: routed calls expire through it, not a timer each. */
+  deadlines: DeadlineSweeper;
 }
 
 /** The dispatcher's side of routed calls: the checks, then the router. */
@@ -68,12 +71,11 @@ export class RoutedCalls {
   /** Throws LOOP_DETECTED when the call has been here before or has made too many hops. */
   checkLoop(envelope: CallEnvelope): void {
     const { meta } = envelope;
-    const where = `${envelope.service}.${envelope.version === undefined ? '' : `v${envelope.version}.`}${envelope.method}`;
     if (meta.visited?.includes(this.#rules.nodeId)) {
-      throw new AccordError('LOOP_DETECTED', `call to ${where} came back to node '${this.#rules.nodeId}' (path: ${meta.visited.join(' → ')}); is there a routing cycle?`);
+      throw new AccordError('LOOP_DETECTED', `call to ${where(envelope)} came back to node '${this.#rules.nodeId}' (path: ${meta.visited.join(' → ')}); is there a routing cycle?`);
     }
     if (meta.hops >= this.#rules.maxHops) {
-      throw new AccordError('LOOP_DETECTED', `call to ${where} would make ${meta.hops + 1} hops, over the limit of ${this.#rules.maxHops}`);
+      throw new AccordError('LOOP_DETECTED', `call to ${where(envelope)} would make ${meta.hops + 1} hops, over the limit of ${this.#rules.maxHops}`);
     }
   }
 
@@ -90,33 +92,32 @@ export class RoutedCalls {
     return { ...envelope, meta: { ...envelope.meta, deadline, hops: envelope.meta.hops + 1, visited } };
   }
 
+  /** The routed call's answer; its deadline (fixed by `forwarded`) aborts the scope, so the router stops the remote call too. */
   unary(router: Router, envelope: CallEnvelope, cancel: CallScope | AbortSignal | undefined): Promise<unknown> {
     const scope = scopeOf(cancel);
-    // The deadline aborts the scope, so the router stops the remote call too, not only the wait.
-    const timer = expireAt(scope, envelope, router);
-    return bounded(router.unary(envelope, scope), scope, Infinity, `the call routed over ${router.name}`).finally(() => clearTimeout(timer));
+    const call = new RoutedCall(scope, envelope.meta.deadline!, `${where(envelope)} (routed over ${router.name})`, this.#rules.deadlines);
+    return call.settle(router.unary(envelope, scope));
   }
 
   async *stream(router: Router, envelope: CallEnvelope, cancel: CallScope | AbortSignal | undefined): AsyncGenerator<unknown, void, undefined> {
     const scope = scopeOf(cancel);
-    const timer = expireAt(scope, envelope, router);
+    const call = new RoutedCall(scope, envelope.meta.deadline!, `${where(envelope)} (routed over ${router.name})`, this.#rules.deadlines);
     const iterator = router.stream(envelope, scope)[Symbol.asyncIterator]();
     try {
       for (;;) {
-        const next = await bounded(Promise.resolve(iterator.next()), scope, Infinity, 'the routed stream');
+        const next = (await call.step(Promise.resolve(iterator.next()))) as IteratorResult<unknown>;
         if (next.done) return;
         yield next.value;
       }
     } finally {
-      clearTimeout(timer);
+      call.ended = true;
       void Promise.resolve(iterator.return?.(undefined)).catch(() => undefined);
     }
   }
 }
 
-function expireAt(scope: CallScope, envelope: CallEnvelope, router: Router): ReturnType<typeof setTimeout> {
-  const what = `${envelope.service}.${envelope.method}`;
-  return setTimeout(() => scope.abort(new AccordError('DEADLINE_EXCEEDED', `${what} (routed over ${router.name}) did not finish before its deadline`)), Math.max(0, envelope.meta.deadline! - Date.now()));
+function where(envelope: CallEnvelope): string {
+  return `${envelope.service}.${envelope.version === undefined ? '' : `v${envelope.version}.`}${envelope.method}`;
 }
 
 function scopeOf(cancel: CallScope | AbortSignal | undefined): CallScope {

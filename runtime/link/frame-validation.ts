@@ -40,6 +40,8 @@ const isString = (v: unknown) => typeof v === 'string';
 const isNonEmptyString = (v: unknown) => typeof v === 'string' && v.length > 0;
 const isNonNegative = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 const isVersion = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+const isCount = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isBoolean = (v: unknown) => typeof v === 'boolean';
 
 /** Which frames a session takes from its peer: a client's (callee frames), a server's (caller frames), or a mesh link's (both). */
 export type FrameRole = 'server' | 'client' | 'peer';
@@ -105,8 +107,8 @@ export function parseCallerFrame(raw: unknown): ClientFrame {
       optional(frame, 'timeout', isNonNegative, 'a number of milliseconds');
       optional(frame, 'metadata', isStringMap, 'an object of strings');
       optional(frame, 'traceparent', isString, 'a string');
-      optional(frame, 'hops', (v) => isNonNegative(v) && Number.isInteger(v), 'a non-negative integer');
-      optional(frame, 'stream', (v) => typeof v === 'boolean', 'a boolean');
+      optional(frame, 'hops', isCount, 'a non-negative integer');
+      optional(frame, 'stream', isBoolean, 'a boolean');
       optional(frame, 'credit', isNonNegative, 'a number');
       if (frame.visited !== undefined && frame.visited !== null) parseVisited(frame.visited, "a 'call' frame's visited");
       break;

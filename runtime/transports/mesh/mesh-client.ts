@@ -12,6 +12,7 @@ import type { ClientTransport, EventSubscription, OutgoingCall } from '../../cor
 import { Dispatcher } from '../../core/dispatcher.js';
 import { nextCallId, type CallEnvelope } from '../../core/envelope.js';
 import { AccordError } from '../../core/errors.js';
+import { DeadlineSweeper } from '../../core/deadline-sweeper.js';
 import { RoutedCalls } from '../../core/router.js';
 import { MeshNode, type MeshStatus } from './mesh-node.js';
 import { checkNodeId, resolveMeshOptions, type MeshOptions } from './options.js';
@@ -54,7 +55,7 @@ class MeshClient implements MeshClientTransport {
     const id = nodeId === undefined ? `client-${randomBytes(4).toString('hex')}` : checkNodeId(nodeId, 'meshClient nodeId');
     this.#node = new MeshNode(resolveMeshOptions(mesh, { relay: false }));
     this.#dispatcher = new Dispatcher({ services: [], nodeId: id, logger: options.logger });
-    this.#routed = new RoutedCalls({ nodeId: id, maxHops: maxHops ?? 16, defaultTimeoutMs: defaultTimeoutMs ?? 30_000 });
+    this.#routed = new RoutedCalls({ nodeId: id, maxHops: maxHops ?? 16, defaultTimeoutMs: defaultTimeoutMs ?? 30_000, deadlines: new DeadlineSweeper() });
   }
 
   unary(call: OutgoingCall): Promise<unknown> {
