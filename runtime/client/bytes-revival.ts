@@ -23,7 +23,7 @@ function reviveAt(value: unknown, path: BytesPath, index: number): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const segment = path[index];
   const target = value as Record<string, unknown>;
-  const keys = segment === '*' ? Object.keys(target) : Object.prototype.hasOwnProperty.call(target, segment) ? [segment] : [];
+  const keys = segment === '*' ? Object.keys(target) : Object.hasOwn(target, segment) ? [segment] : [];
   for (const key of keys) target[key] = reviveAt(target[key], path, index + 1);
   return value;
 }

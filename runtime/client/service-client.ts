@@ -1,6 +1,7 @@
 /**
  * The base of every generated client class: turns `client.add(input, options)` into an
- * OutgoingCall, applies deadlines and metadata, and retries idempotent methods on UNAVAILABLE.
+ * OutgoingCall, applies deadlines and metadata, and retries idempotent methods on UNAVAILABLE (and
+ * the others too with `retry.nonIdempotent`, under an idempotency key: docs/reliability.md).
  *
  * Generated clients are an interface of typed method signatures merged with a class that only
  * passes its method table here; the methods themselves are installed on the class's prototype,
@@ -9,7 +10,7 @@
  */
 import { backoffDelay, sleep } from '../core/backoff.js';
 import type { BytesPath } from './bytes-revival.js';
-import { lowerCaseKeys } from '../core/envelope.js';
+import { IDEMPOTENCY_KEY_HEADER, lowerCaseKeys } from '../core/envelope.js';
 import { AccordError } from '../core/errors.js';
 import type { CallOptions, ClientTransport, OutgoingCall, RetryPolicy } from './transport.js';
 
@@ -40,7 +41,10 @@ export interface ClientOptions {
   metadata?: Record<string, string>;
   /** Default deadline for calls that set none. */
   timeoutMs?: number;
-  /** Retry policy for idempotent methods (default: 2 retries, 100 ms initial backoff). */
+  /**
+   * Retry policy (default: 2 retries of idempotent methods, 100 ms initial backoff).
+   * `nonIdempotent: true` retries the other methods too, each call under an idempotency key.
+   */
   retry?: RetryPolicy | false;
 }
 
@@ -77,7 +81,7 @@ export class ServiceClient {
     if (installed.has(prototype) || prototype === ServiceClient.prototype) return;
     installed.add(prototype);
     const define = (name: string, value: (this: ServiceClient, ...args: never[]) => unknown) => {
-      if (!Object.prototype.hasOwnProperty.call(prototype, name)) Object.defineProperty(prototype, name, { value, writable: true, configurable: true });
+      if (!Object.hasOwn(prototype, name)) Object.defineProperty(prototype, name, { value, writable: true, configurable: true });
     };
     for (const [name, method] of Object.entries(info.methods)) {
       // An omitted input is `{}`: methods whose fields are all optional may be called without one.
@@ -89,17 +93,18 @@ export class ServiceClient {
   }
 
   protected $unary(method: string, input: unknown, options: CallOptions = NONE): Promise<unknown> {
-    const call = this.#outgoing(method, input, options);
     const policy = options.retry ?? this.#options.retry ?? DEFAULT_RETRY;
+    const retries = policy !== false && policy.retries > 0;
+    const call = this.#outgoing(method, input, options, retries && policy.nonIdempotent === true);
     let result = this.#transport.unary(call);
     // Retries cost nothing until a first attempt fails: no async wrapper around every call.
-    if (call.idempotent && policy !== false && policy.retries > 0) result = result.catch((error: unknown) => this.#retry(call, policy, error));
+    if (retries && (call.idempotent || policy.nonIdempotent === true)) result = result.catch((error: unknown) => this.#retry(call, policy, error));
     const revive = this.#reviver('outputs', method);
     return revive ? result.then(revive) : result;
   }
 
   protected $stream(method: string, input: unknown, options: CallOptions = NONE): AsyncIterable<unknown> {
-    const items = this.#transport.stream(this.#outgoing(method, input, options));
+    const items = this.#transport.stream(this.#outgoing(method, input, options, false));
     const revive = this.#reviver('outputs', method);
     return revive ? revivingStream(items, revive) : items;
   }
@@ -123,8 +128,11 @@ export class ServiceClient {
     return bytes && paths ? (value) => bytes.revive(value, paths) : undefined;
   }
 
-  #outgoing(method: string, input: unknown, options: CallOptions): OutgoingCall {
+  /** `keyed`: a method that is not idempotent gets an idempotency key, the same on every attempt. */
+  #outgoing(method: string, input: unknown, options: CallOptions, keyed: boolean): OutgoingCall {
     const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs;
+    const idempotent = this.#info.methods[method]?.idempotent ?? false;
+    const metadata = options.metadata ? { ...this.#metadata, ...lowerCaseKeys(options.metadata) } : this.#metadata;
     return {
       service: this.#info.service,
       version: this.#info.version,
@@ -132,18 +140,21 @@ export class ServiceClient {
       input,
       deadline: timeoutMs !== undefined ? Date.now() + timeoutMs : undefined,
       signal: options.signal,
-      metadata: options.metadata ? { ...this.#metadata, ...lowerCaseKeys(options.metadata) } : this.#metadata,
-      idempotent: this.#info.methods[method]?.idempotent ?? false,
+      // A random key from Web Crypto (Node 20, browsers in secure contexts): for callers without
+      // credentials it is all that keeps their results apart on the server. A key the caller set wins.
+      metadata: keyed && !idempotent && metadata[IDEMPOTENCY_KEY_HEADER] === undefined ? { ...metadata, [IDEMPOTENCY_KEY_HEADER]: crypto.randomUUID() } : metadata,
+      idempotent,
     };
   }
 
   /**
    * After a failed first attempt: further attempts with backoff and jitter while the error is
-   * UNAVAILABLE (the server never ran the call, or was not reachable).
+   * UNAVAILABLE (the server never ran the call, or was not reachable), except a circuit breaker's
+   * refusal: that call never left, and failing fast is the breaker's point.
    */
   async #retry(call: OutgoingCall, policy: RetryPolicy, error: unknown): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
-      const retryable = error instanceof AccordError && error.code === 'UNAVAILABLE';
+      const retryable = error instanceof AccordError && error.code === 'UNAVAILABLE' && (error.data as { circuit?: unknown } | undefined)?.circuit === undefined;
       const delay = backoffDelay(attempt, { initialMs: policy.initialDelayMs, maxMs: policy.maxDelayMs });
       if (!retryable || attempt >= policy.retries || delay >= (call.deadline ?? Infinity) - Date.now() || call.signal?.aborted) throw error;
       await sleep(delay, call.signal).catch(() => {

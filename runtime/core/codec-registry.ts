@@ -10,6 +10,12 @@ import { jsonCodec, type Codec } from './json-codec.js';
 export type CodecName = Codec['name'];
 
 let msgpack: Codec | undefined;
+let msgpackStreams: (() => FrameSplitter) | undefined;
+
+/** Cuts a byte stream into messages (length-prefixed framing, runtime/link/length-prefix.ts). */
+export interface FrameSplitter {
+  push(chunk: Uint8Array): Uint8Array[];
+}
 
 /** Makes a codec available by name (registering MessagePack twice keeps the first). */
 export function registerCodec(codec: Codec): void {
@@ -17,11 +23,25 @@ export function registerCodec(codec: Codec): void {
 }
 
 /**
+ * Makes MessagePack streams readable (HTTP's length-prefixed MessagePack stream responses): given
+ * with the codec by `accord-rpc/msgpack` and the Node entries, so JSON-only pages ship no framing.
+ */
+export function registerMsgpackStreams(splitter: () => FrameSplitter): void {
+  msgpackStreams ??= splitter;
+}
+
+/** A reader of a MessagePack stream response, or PROTOCOL_ERROR naming what to import. */
+export function msgpackStreamSplitter(): FrameSplitter {
+  if (!msgpackStreams) throw new AccordError('PROTOCOL_ERROR', "MessagePack streams are not loaded: import 'accord-rpc/msgpack'");
+  return msgpackStreams();
+}
+
+/**
  * The registered MessagePack codec. When there is none, `code` is the error: INVALID_ARGUMENT for
  * a client option that asks for it, PROTOCOL_ERROR for a message nobody here can read.
  */
 export function loadedMsgpack(code: 'INVALID_ARGUMENT' | 'PROTOCOL_ERROR' = 'INVALID_ARGUMENT'): Codec {
-  if (!msgpack) throw new AccordError(code, "MessagePack is not loaded: import 'accord-rpc/msgpack' (or pass its `msgpack` codec)");
+  if (!msgpack) throw new AccordError(code, "MessagePack is not loaded: import 'accord-rpc/msgpack'");
   return msgpack;
 }
 

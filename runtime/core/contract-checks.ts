@@ -39,7 +39,7 @@ export class ContractChecks {
   toAccordError(error: unknown, call: ActiveCall | CallEnvelope): AccordError {
     const declared = call instanceof ActiveCall ? call.method.errors : undefined;
     if (error instanceof AccordError) {
-      const spec = declared && Object.prototype.hasOwnProperty.call(declared, error.code) ? declared[error.code] : undefined;
+      const spec = declared && Object.hasOwn(declared, error.code) ? declared[error.code] : undefined;
       if (spec) {
         // A declared error's data is part of the contract, checked like output.
         if (this.validateOutput && spec.data && !spec.data.safeParse(error.data).success) {

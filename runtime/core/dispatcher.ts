@@ -271,7 +271,7 @@ export class Dispatcher {
    */
   subscribe(service: string, version: number | undefined, event: string, listener: (data: unknown) => void): { service: ServiceContract; unsubscribe: () => void } {
     const contract = this.resolveService(service, version);
-    if (!Object.prototype.hasOwnProperty.call(contract.events, event)) {
+    if (!Object.hasOwn(contract.events, event)) {
       throw new AccordError('UNIMPLEMENTED', `service '${serviceKey(contract)}' has no event '${event}'`);
     }
     return { service: contract, unsubscribe: this.events.subscribe(contract.name, contract.version, event, listener) };

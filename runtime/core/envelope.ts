@@ -40,6 +40,14 @@ export interface CallEnvelope {
   transport?: string;
 }
 
+/**
+ * One key per logical call, the same on every retry: the server runs it at most once
+ * (core/idempotency.ts). Plain caller metadata, not `accord-*`: every transport and router
+ * forwards it as it is, and it is the IETF draft's `Idempotency-Key` header. A constant of its own
+ * so browser clients need not bundle the whole header table.
+ */
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+
 /** Wire header names shared by the transports that carry metadata as headers. */
 export const META_HEADERS = {
   timeout: 'accord-timeout',
@@ -48,6 +56,7 @@ export const META_HEADERS = {
   traceparent: 'traceparent',
   /** Comma-separated node ids (see CallMeta.visited). */
   visited: 'accord-visited',
+  idempotencyKey: IDEMPOTENCY_KEY_HEADER,
 } as const;
 
 /**

@@ -77,7 +77,7 @@ export function isAccordError(value: unknown): value is AccordError {
 }
 
 export function isFrameworkCode(code: string): code is FrameworkErrorCode {
-  return Object.prototype.hasOwnProperty.call(FRAMEWORK_STATUS, code);
+  return Object.hasOwn(FRAMEWORK_STATUS, code);
 }
 
 /** HTTP status of a framework code, or of a contract code given its declared status. */

@@ -15,7 +15,7 @@ export function authorizeEvent(
   headers: Record<string, string>,
   authenticate: Authenticate | undefined,
 ): Principal | undefined | Promise<Principal | undefined> {
-  const spec = Object.prototype.hasOwnProperty.call(contract.events, event) ? contract.events[event] : undefined;
+  const spec = Object.hasOwn(contract.events, event) ? contract.events[event] : undefined;
   if (!spec) throw new AccordError('UNIMPLEMENTED', `service '${contract.name}.v${contract.version}' has no event '${event}'`);
   if (spec.auth === undefined && authenticate === undefined) return undefined;
   return authorize(spec.auth, headers, contract.securitySchemes, authenticate, { service: contract.name, version: contract.version, method: event });

@@ -10,7 +10,7 @@ export type EventListener = (data: unknown) => void;
 
 /** The event's parsed data, or an AccordError naming the event and the fields that are wrong. */
 export function validateEvent(contract: ServiceContract, event: string, data: unknown): unknown {
-  const spec = Object.prototype.hasOwnProperty.call(contract.events, event) ? contract.events[event] : undefined;
+  const spec = Object.hasOwn(contract.events, event) ? contract.events[event] : undefined;
   if (!spec) throw new AccordError('UNIMPLEMENTED', `service '${contract.name}.v${contract.version}' has no event '${event}'`);
   const parsed = spec.data.safeParse(data);
   if (!parsed.success) {

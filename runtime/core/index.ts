@@ -40,3 +40,7 @@ export { ServiceTable } from './service-table.js';
 export type { CallOptions, ClientTransport, EventSubscription, OutgoingCall, RetryPolicy } from './client-transport.js';
 export { fingerprintOf, serviceFingerprints } from './fingerprint.js';
 export type { ServiceFingerprints } from './fingerprint.js';
+export { IdempotencyStore, KeyEntry } from './idempotency.js';
+export type { IdempotencyConfig, IdempotencyOptions } from './idempotency.js';
+export { CircuitBreaker, circuitBreakerFor, isCircuitRefusal } from './circuit-breaker.js';
+export type { CircuitOptions, CircuitRefusal, CircuitState, CircuitWatcher } from './circuit-breaker.js';

@@ -13,20 +13,26 @@ export function lengthPrefixed(payload: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Smallest buffer a split message starts in: it doubles as bytes arrive, up to the message's length. */
+const MIN_PARTIAL_BYTES = 4 * 1024;
+
 /**
  * Incremental reader: feed it chunks as they arrive, get the complete messages back. A chunk full
- * of whole messages is cut into views without copying; only a message split across chunks is
- * copied once into its own buffer. A length over `maxMessageBytes` is a PROTOCOL_ERROR before any
- * of it is buffered, so a peer cannot make the reader allocate what it claims.
+ * of whole messages is cut into views without copying; a message split across chunks is gathered
+ * in a buffer of its own. A length over `maxMessageBytes` is a PROTOCOL_ERROR before any of it is
+ * buffered, and a length under it is not taken on trust either: the buffer grows with the bytes
+ * that actually arrive (doubling, so each byte is copied at most about twice), so a peer that claims
+ * megabytes and sends nothing more costs no more than what it sent.
  */
 export class LengthPrefixReader {
   readonly #maxMessage: number;
   /** Bytes of an unfinished length prefix (fewer than 4). */
   #head = new Uint8Array(4);
   #headLength = 0;
-  /** The unfinished message, once its length is known. */
+  /** The unfinished message's bytes so far (its buffer is at most `#expected` long), once its length is known. */
   #partial: Uint8Array | undefined;
   #partialFilled = 0;
+  #expected = 0;
 
   constructor(maxMessageBytes = 64 * 1024 * 1024) {
     this.#maxMessage = maxMessageBytes;
@@ -42,12 +48,13 @@ export class LengthPrefixReader {
     let offset = 0;
     while (offset < chunk.length) {
       if (this.#partial) {
-        const take = Math.min(this.#partial.length - this.#partialFilled, chunk.length - offset);
-        this.#partial.set(chunk.subarray(offset, offset + take), this.#partialFilled);
+        const take = Math.min(this.#expected - this.#partialFilled, chunk.length - offset);
+        const partial = this.#room(this.#partialFilled + take);
+        partial.set(chunk.subarray(offset, offset + take), this.#partialFilled);
         this.#partialFilled += take;
         offset += take;
-        if (this.#partialFilled === this.#partial.length) {
-          messages.push(this.#partial);
+        if (this.#partialFilled === this.#expected) {
+          messages.push(partial);
           this.#partial = undefined;
           this.#partialFilled = 0;
         }
@@ -74,10 +81,21 @@ export class LengthPrefixReader {
         messages.push(chunk.subarray(offset, offset + length));
         offset += length;
       } else {
-        this.#partial = new Uint8Array(length);
+        this.#expected = length;
+        this.#partial = new Uint8Array(Math.min(length, Math.max(MIN_PARTIAL_BYTES, chunk.length - offset)));
         this.#partialFilled = 0;
       }
     }
     return messages;
+  }
+
+  /** The partial buffer, grown (doubling, never past the expected length) to hold `needed` bytes. */
+  #room(needed: number): Uint8Array {
+    const partial = this.#partial!;
+    if (needed <= partial.length) return partial;
+    const grown = new Uint8Array(Math.min(this.#expected, Math.max(needed, partial.length * 2)));
+    grown.set(partial.subarray(0, this.#partialFilled));
+    this.#partial = grown;
+    return grown;
   }
 }

@@ -47,6 +47,8 @@ const DRAINING = new AccordError('UNAVAILABLE', 'the server is shutting down; re
 class ServerCall {
   readonly scope = new CallScope();
   sender: StreamSender | undefined;
+  /** Why the session stopped a stream itself (its deadline passed while it waited for credit). */
+  stoppedWith: unknown;
 }
 
 function toWire(error: unknown): WireError {
@@ -201,13 +203,23 @@ export class ServerSession {
       },
       end: (error) => {
         this.#streams--;
-        this.#finish(id, call, error === undefined ? { type: 'end', id } : { type: 'error', id, error: toWire(error) });
+        const failure = error ?? call.stoppedWith;
+        this.#finish(id, call, failure === undefined ? { type: 'end', id } : { type: 'error', id, error: toWire(failure) });
       },
     }, {
       credit,
       maxCredit: this.#options.limits.maxStreamCredit,
       // Pull only while the connection keeps up; a full socket pauses the handler, not a buffer.
       pressure: () => (channel.congested ? channel.drained() : undefined),
+    });
+    // A stream waiting for credit pulls nothing from the dispatcher, so nothing there sees its
+    // deadline pass: stop it when the dispatcher aborts the call's scope for its deadline, or a
+    // consumer that never grants credit would hold it, and its in-flight slot, for ever. (The
+    // scope's other aborts are the session's own cancels, and the dispatcher's at a normal end.)
+    call.scope.onAbort((reason) => {
+      if (this.#calls.get(id) !== call || !(reason instanceof AccordError && reason.code === 'DEADLINE_EXCEEDED')) return;
+      call.stoppedWith = reason;
+      call.sender?.stop();
     });
     void call.sender.run();
   }

@@ -47,6 +47,11 @@ export interface SessionClientTransport extends ClientTransport {
   close(): Promise<void>;
 }
 
+/** What every call, subscription and wait of a closed client fails with. */
+function clientClosed(): AccordError {
+  return new AccordError('UNAVAILABLE', 'the client is closed');
+}
+
 interface Subscription {
   id: number;
   spec: EventSubscription;
@@ -90,7 +95,7 @@ export class SessionClient implements SessionClientTransport, CallHost {
   }
 
   subscribe(spec: EventSubscription, listener: (data: unknown) => void): () => void {
-    if (this.#closed) throw new AccordError('UNAVAILABLE', 'this client is closed');
+    if (this.#closed) throw clientClosed();
     const id = this.#nextId++;
     const subscription: Subscription = { id, spec: { ...spec }, listener, confirmedOn: undefined };
     this.#subscriptions.set(id, subscription);
@@ -118,8 +123,8 @@ export class SessionClient implements SessionClientTransport, CallHost {
     this.#closed = true;
     clearTimeout(this.#reconnectTimer);
     this.#subscriptions.clear();
-    this.#failReadyWaiters(new AccordError('UNAVAILABLE', 'the client was closed'));
-    this.#session?.close(new AccordError('UNAVAILABLE', 'the client was closed'), 'normal');
+    this.#failReadyWaiters(clientClosed());
+    this.#session?.close(clientClosed(), 'normal');
     this.#session = undefined;
   }
 
@@ -135,13 +140,13 @@ export class SessionClient implements SessionClientTransport, CallHost {
   }
 
   #connect(): Promise<ClientSession> {
-    if (this.#closed) return Promise.reject(new AccordError('UNAVAILABLE', 'this client is closed'));
+    if (this.#closed) return Promise.reject(clientClosed());
     if (this.#connecting) return this.#connecting;
     const attempt = (async () => {
       const session = await this.#options.dial(this.#hooks);
       if (this.#closed) {
-        session.close(new AccordError('UNAVAILABLE', 'the client was closed'));
-        throw new AccordError('UNAVAILABLE', 'this client is closed');
+        session.close(clientClosed());
+        throw clientClosed();
       }
       const previous = this.#session;
       this.#session = session;

@@ -10,7 +10,9 @@
  *   // on stop: remove?.()
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { CircuitBreaker, CircuitWatcher } from '../core/circuit-breaker.js';
 import { CallMetrics, DEFAULT_BUCKETS } from './call-metrics.js';
+import { watchCircuit } from './circuit-metrics.js';
 import { exportCallMetrics } from './prometheus-export.js';
 
 export interface MetricsOptions {
@@ -39,7 +41,7 @@ interface Source {
   reads: Set<() => MetricReading>;
 }
 
-export class AccordMetrics {
+export class AccordMetrics implements CircuitWatcher {
   readonly registry: Registry;
   readonly calls: CallMetrics;
   readonly #sources = new Map<string, Source>();
@@ -71,6 +73,11 @@ export class AccordMetrics {
   /** A counter whose running total (kept by the caller, never decreasing) `spec.read()` gives at scrape time. */
   counter(spec: ScrapedMetricSpec): () => void {
     return this.#add(spec, 'counter');
+  }
+
+  /** Reports a client circuit breaker (`accord_client_circuit_*`): what `circuit: { metrics }` on a client transport calls. */
+  watchCircuit(breaker: CircuitBreaker): () => void {
+    return watchCircuit(this, breaker);
   }
 
   #add(spec: ScrapedMetricSpec, type: 'gauge' | 'counter'): () => void {

@@ -5,6 +5,8 @@
 import type { ContextHooks } from '../core/context.js';
 import type { Execution, Executor } from '../core/executor.js';
 import type { Logger } from '../core/logger.js';
+import type { TaskCounts } from './task-counters.js';
+import type { TaskStore } from './task-store.js';
 
 export interface PoolOptions {
   /** Absolute paths or file URLs of handler modules (each exports BoundService values, and optionally `defineTasks` sets). */
@@ -29,6 +31,11 @@ export interface PoolOptions {
   startTimeoutMs?: number;
   /** Deadline of a scheduled or delayed task run that sets none (default 60,000 ms). */
   taskTimeoutMs?: number;
+  /**
+   * Where delayed runs and cron ticks wait (default: timers in this process, lost on restart).
+   * `natsTaskStore()` from `accord-rpc/nats` keeps them in JetStream, shared by the deployment.
+   */
+  taskStore?: TaskStore;
 }
 
 export interface ScheduleOptions {
@@ -37,9 +44,30 @@ export interface ScheduleOptions {
 }
 
 export interface ScheduledRun {
+  /** The run's id: its `ctx.callId`. */
   readonly id: string;
-  /** Cancels the run if it has not started; true when it was cancelled. */
+  /**
+   * Cancels the run if it has not started; true when it was cancelled. A durable store cancels
+   * asynchronously: a run within moments of its due time may still run (docs/pool.md).
+   */
   cancel(): boolean;
+  /**
+   * Resolves once the task store holds the run (at once in memory; when JetStream has acknowledged
+   * it with the NATS store), rejects when it could not be stored. Absent on runs scheduled from a
+   * pool worker, which the main thread stores (and logs when it cannot).
+   */
+  readonly stored?: Promise<void>;
+}
+
+/** Task runs in this process, for stats and metrics. */
+export interface TaskStats {
+  /** The task store's kind (`memory`, `nats`). */
+  store: string;
+  /** Runs waiting in this process's memory (delayed runs of the memory store). */
+  waiting: number;
+  /** Attempts running now. */
+  running: number;
+  byTask: Record<string, TaskCounts>;
 }
 
 export interface PoolStats {
@@ -49,6 +77,7 @@ export interface PoolStats {
   inFlight: number;
   /** Workers replaced after a crash or an ignored abort since the pool started. */
   replaced: number;
+  tasks: TaskStats;
 }
 
 /** The pool's executor: its unary calls always answer with a promise (they cross a thread). */
@@ -62,9 +91,9 @@ export interface PoolHandle {
   /** New calls go to workers with freshly loaded modules; in-flight calls finish on the old ones. */
   reload(): Promise<void>;
   close(): Promise<void>;
-  /** Runs a task declared with `defineTasks` in a pool worker, once, after `delayMs`. */
+  /** Runs a task declared with `defineTasks` in a pool worker after `delayMs`, through the task store. */
   schedule(task: string, payload?: unknown, options?: ScheduleOptions): ScheduledRun;
-  /** Resolves when the first workers have loaded the modules (rejects when they cannot). */
+  /** Resolves when the first workers have loaded the modules and the task store is open (rejects when either cannot). */
   ready(): Promise<void>;
   stats(): PoolStats;
 }

@@ -9,6 +9,8 @@
  * UNAVAILABLE and is replaced; a handler that ignores its abort for `abortGraceMs` gets its worker
  * terminated (same thing). A reload starts a new generation of workers, switches new calls to it
  * once all of them have loaded the modules, and lets the old ones finish their calls and exit.
+ * Tasks: cron ticks come from scheduler.ts; delayed runs and ticks wait in the task store
+ * (task-store.ts: in memory by default, or a shared durable one), which hands runs to TaskRunner.
  */
 import { availableParallelism } from 'node:os';
 import type { ContextHooks } from '../core/context.js';
@@ -18,9 +20,12 @@ import { CallRouter } from './call-router.js';
 import { Dispatchers } from './dispatchers.js';
 import type { PoolExecutor, PoolHandle, PoolOptions, PoolStats, ScheduleOptions, ScheduledRun } from './handle.js';
 import { importFresh, moduleUrl, watchSources } from './reload.js';
-import { TaskScheduler } from './scheduler.js';
+import { MemoryTaskStore } from './memory-task-store.js';
+import { CronSchedule, nextRunId } from './scheduler.js';
 import type { SlotState } from './slot.js';
+import { TaskCounters } from './task-counters.js';
 import { TaskRunner } from './task-runner.js';
+import type { TaskStore } from './task-store.js';
 import { clearTaskScheduler, setTaskScheduler } from './tasks.js';
 import { Workers } from './workers.js';
 
@@ -39,7 +44,10 @@ export class WorkerPool implements PoolHandle {
   readonly #dispatchers: Dispatchers;
   readonly #router: CallRouter;
   readonly #workers: Workers;
-  readonly #scheduler: TaskScheduler;
+  readonly #crons: CronSchedule;
+  readonly #store: TaskStore;
+  readonly #storeOpen: Promise<void>;
+  readonly #taskCounters = new TaskCounters();
   #reloadAttempts = 0;
   #closing: Promise<void> | undefined;
   #reloading: Promise<void> = Promise.resolve();
@@ -70,10 +78,21 @@ export class WorkerPool implements PoolHandle {
       startTimeoutMs: options.startTimeoutMs ?? DEFAULTS.startTimeoutMs,
       resourceLimits: options.resourceLimits,
     }, this.#router, this.#dispatchers, this);
-    const tasks = new TaskRunner(this.#router, this.#dispatchers, options.taskTimeoutMs ?? DEFAULTS.taskTimeoutMs);
-    this.#scheduler = new TaskScheduler((name, payload, runId) => tasks.run(name, payload, runId), () => this.#dispatchers.logger);
+    const runner = new TaskRunner(this.#router, this.#dispatchers, this.#taskCounters, options.taskTimeoutMs ?? DEFAULTS.taskTimeoutMs);
+    this.#store = options.taskStore ?? new MemoryTaskStore();
+    this.#crons = new CronSchedule((task, at) => this.#store.cronTick(task, at), () => this.#dispatchers.logger);
+    const dispatchers = this.#dispatchers;
+    this.#storeOpen = this.#store.open({
+      run: (name, payload, runId) => runner.run(name, payload, runId),
+      get logger() {
+        return dispatchers.logger;
+      },
+      counters: this.#taskCounters,
+    });
+    // Reported through ready(); without this a store that cannot open would be an unhandled rejection.
+    this.#storeOpen.catch(() => undefined);
     this.#router.current = this.#workers.startGeneration();
-    this.#router.current.started.then(() => this.#scheduler.setCronTasks(this.#router.current.tasks), () => undefined);
+    this.#router.current.started.then(() => this.#setTasks(), () => undefined);
     setTaskScheduler(this.#scheduleTask);
     if (options.watch) {
       const watch = options.watch === true ? {} : options.watch;
@@ -98,7 +117,7 @@ export class WorkerPool implements PoolHandle {
   };
 
   ready(): Promise<void> {
-    return this.#router.current.started;
+    return Promise.all([this.#router.current.started, this.#storeOpen]).then(() => undefined);
   }
 
   reload(): Promise<void> {
@@ -113,7 +132,7 @@ export class WorkerPool implements PoolHandle {
     if (gen.isStarted && !gen.tasks.some((t) => t.name === task)) {
       throw new Error(`no task named '${task}' in the pool's modules (declared: ${gen.tasks.map((t) => t.name).join(', ') || 'none'})`);
     }
-    return this.#scheduler.delay(task, payload, options.delayMs ?? 0);
+    return this.#store.schedule({ id: nextRunId(task), task, payload, dueAt: Date.now() + Math.max(0, options.delayMs ?? 0) });
   }
 
   stats(): PoolStats {
@@ -129,6 +148,7 @@ export class WorkerPool implements PoolHandle {
       queued: this.#router.queued,
       inFlight: workers.reduce((n, w) => n + w.inFlight, 0),
       replaced: this.#workers.replaced,
+      tasks: { store: this.#store.kind, waiting: this.#store.waiting, running: this.#taskCounters.running, byTask: this.#taskCounters.snapshot() },
     };
   }
 
@@ -161,16 +181,26 @@ export class WorkerPool implements PoolHandle {
     const old = router.current;
     router.current = gen;
     this.#workers.retireGeneration(old);
-    this.#scheduler.setCronTasks(gen.tasks);
+    this.#setTasks();
     for (const hooks of reloadingInline) hooks.replaceHandlers!(fresh);
     router.drainQueue();
+  }
+
+  /** The current workers' tasks: their cron schedules, and the runs this process takes from the store. */
+  #setTasks(): void {
+    const tasks = this.#router.current.tasks;
+    this.#crons.set(tasks);
+    this.#store.setTasks(tasks);
   }
 
   async #close(): Promise<void> {
     this.#router.closed = true;
     this.#unwatch?.();
-    this.#scheduler.close();
+    this.#crons.stop();
     clearTaskScheduler(this.#scheduleTask);
+    // Before the workers go (closed refuses new calls only): a store may let the runs it handed out
+    // finish, and hand back the rest.
+    await this.#store.close().catch((error: unknown) => this.#dispatchers.logger.error({ err: error }, 'pool: the task store did not close cleanly'));
     this.#router.failQueued(new AccordError('UNAVAILABLE', 'the worker pool is closing'));
     await this.#workers.stopAll();
   }

@@ -8,7 +8,8 @@
  *
  * and code anywhere (a handler in a worker, the main thread) enqueues a run with
  * `tasks.schedule('sendWelcome', { userId }, { delayMs: 60_000 })`. Runs happen in the pool, with
- * the context handlers get (signal, logger, emit, nested calls) and the same error handling.
+ * the context handlers get (signal, logger, emit, nested calls) and the same error handling; until
+ * they are due they wait in the pool's task store (task-store.ts: in memory, or in JetStream).
  * Cron patterns are croner's: 5 fields (minute first) or 6 (seconds first).
  */
 import type { ServiceContract } from '../contract/index.js';
@@ -33,7 +34,7 @@ export interface TaskSet<T extends Record<string, TaskDefinition<any>> = Record<
   readonly tasks: Readonly<T>;
   /** The service whose events the tasks emit with `ctx.emit` (optional). */
   readonly service: ServiceContract | undefined;
-  /** Runs task `name` once in the pool, after `delayMs`. Works in pool workers and on the main thread. */
+  /** Runs task `name` in the pool after `delayMs`, through the task store. Works in pool workers and on the main thread. */
   schedule<K extends keyof T & string>(name: K, payload: PayloadOf<T[K]>, options?: ScheduleOptions): ScheduledRun;
 }
 

@@ -68,6 +68,20 @@ export interface TransportsConfig {
   [name: string]: Record<string, unknown> | boolean | ServerTransport | undefined;
 }
 
+/**
+ * Where delayed task runs and cron ticks wait (docs/pool.md, docs/nats.md "Durable tasks").
+ * `memory` (the default): timers in each process; a restart loses the runs waiting in it.
+ * `nats`: a JetStream stream shared by the deployment; runs survive restarts, run in one process,
+ * and are retried. Its connection and subject prefix are those of `transports.nats`, unless given here.
+ */
+export interface TasksConfig {
+  store?: 'memory' | 'nats';
+  /** With `store: 'nats'`: stream, durable, maxDeliver, backoffMs, ackWaitMs, cron, ... (and servers, credentials). */
+  [option: string]: unknown;
+}
+
+export const TASK_STORES = ['memory', 'nats'] as const;
+
 /** Worker pool options (see runtime/pool); modules are filled in from `services`. */
 export type PoolConfig = Omit<PoolOptions, 'modules'>;
 
@@ -107,6 +121,8 @@ export interface AccordConfig extends DispatcherSettings {
   transports?: TransportsConfig;
   /** The worker pool for `runs: 'pool'` methods; `false` runs everything inline. Default: on. */
   pool?: PoolConfig | false;
+  /** Where delayed and cron task runs wait: in memory (default) or in NATS JetStream. */
+  tasks?: TasksConfig;
   /** Level of the server's pino logger (default 'info'); ignored when `logger` is given. */
   logLevel?: LogLevel;
   /** `json` lines on stderr (default), `pretty` (pino-pretty, for people), or `auto` (pretty on a terminal). */
@@ -133,7 +149,7 @@ export function defineConfig(config: AccordConfig): AccordConfig {
 
 const KNOWN_KEYS = new Set<string>([
   'services', 'transports', 'pool', 'authenticate', 'guards', 'middleware', 'validateOutput', 'defaultTimeoutMs',
-  'maxHops', 'logLevel', 'logger', 'shutdownGraceMs', 'root', 'nodeId', 'logFormat', 'metrics', 'tracing', 'drainDelayMs',
+  'maxHops', 'logLevel', 'logger', 'shutdownGraceMs', 'root', 'nodeId', 'logFormat', 'metrics', 'tracing', 'drainDelayMs', 'tasks',
 ]);
 /** The node ids calls list as visited (runtime/core/meta-headers.ts): no commas or spaces. */
 const NODE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -161,6 +177,7 @@ export function validateConfig(config: unknown, source = 'config'): AccordConfig
   if (c.pool !== undefined && c.pool !== false && (typeof c.pool !== 'object' || c.pool === null)) {
     throw new ConfigError(`${source}: 'pool' must be pool options or false`);
   }
+  if (c.tasks !== undefined) validateTasks(c.tasks, source);
   if (c.authenticate !== undefined && typeof c.authenticate !== 'function') throw new ConfigError(`${source}: 'authenticate' must be a function`);
   for (const key of ['guards', 'middleware'] as const) {
     const list = c[key];
@@ -200,6 +217,19 @@ export function validateConfig(config: unknown, source = 'config'): AccordConfig
   return c as unknown as AccordConfig;
 }
 
+/** The shape of `tasks`; the nats store checks its own options when it is built. */
+function validateTasks(tasks: unknown, source: string): void {
+  if (typeof tasks !== 'object' || tasks === null || Array.isArray(tasks)) {
+    throw new ConfigError(`${source}: 'tasks' must be an object, e.g. { store: 'nats', maxDeliver: 5 }`);
+  }
+  const { store = 'memory', ...options } = tasks as TasksConfig;
+  if (!oneOf(TASK_STORES, store)) throw new ConfigError(`${source}: 'tasks.store' must be one of ${TASK_STORES.join(', ')}, not ${JSON.stringify(store)}`);
+  const extra = Object.keys(options);
+  if (store === 'memory' && extra.length > 0) {
+    throw new ConfigError(`${source}: tasks.${extra[0]} is an option of the nats task store; the memory store (the default) takes none`);
+  }
+}
+
 /**
  * Environment overrides, for containers and PaaS:
  *   PORT                    HTTP port            HOST             HTTP (and WS) host
@@ -212,6 +242,7 @@ export function validateConfig(config: unknown, source = 'config'): AccordConfig
  *   ACCORD_DEFAULT_TIMEOUT_MS, ACCORD_SHUTDOWN_GRACE_MS, ACCORD_MAX_HOPS
  *   ACCORD_NODE_ID          this node's id in a mesh or NATS deployment
  *   ACCORD_NATS_URL         NATS servers (comma list) of the nats transport
+ *   ACCORD_TASK_STORE       memory|nats: where delayed and cron task runs wait (TasksConfig)
  *   ACCORD_MESH_PORT, ACCORD_MESH_SEEDS (comma list of host:port), ACCORD_MESH_KEY   the mesh transport
  * Returns a new config; `config` is not changed.
  */
@@ -261,6 +292,12 @@ export function applyEnv(config: AccordConfig, env: Record<string, string | unde
   if (hops !== undefined) out.maxHops = hops;
   if (env.ACCORD_NODE_ID) out.nodeId = env.ACCORD_NODE_ID;
   if (env.ACCORD_NATS_URL && transports.nats) transports.nats = { ...options('nats'), servers: listEnv(env.ACCORD_NATS_URL) };
+  if (env.ACCORD_TASK_STORE) {
+    const store = env.ACCORD_TASK_STORE.trim();
+    if (!oneOf(TASK_STORES, store)) throw new ConfigError(`ACCORD_TASK_STORE must be one of ${TASK_STORES.join(', ')}, not '${env.ACCORD_TASK_STORE}'`);
+    // Back to memory drops the nats store's options with it.
+    out.tasks = store === 'memory' ? { store } : { ...config.tasks, store };
+  }
   const meshPort = intEnv(env, 'ACCORD_MESH_PORT');
   if (meshPort !== undefined && transports.mesh) transports.mesh = { ...options('mesh'), port: meshPort };
   if (env.ACCORD_MESH_SEEDS && transports.mesh) transports.mesh = { ...options('mesh'), seeds: listEnv(env.ACCORD_MESH_SEEDS) };

@@ -14,7 +14,9 @@ import type { AccordMetrics } from '../observability/metrics.js';
 import { registerPoolMetrics } from '../observability/pool-metrics.js';
 import { serverTelemetry } from '../observability/server-telemetry.js';
 import type { PoolHandle } from '../pool/handle.js';
-import { validateConfig, type AccordConfig, type MetricsConfig } from './config.js';
+import { registerTaskMetrics } from '../pool/task-metrics.js';
+import type { TaskStore } from '../pool/task-store.js';
+import { ConfigError, isTransportObject, validateConfig, type AccordConfig, type MetricsConfig } from './config.js';
 import { loadServices, type LoadedService } from './services.js';
 import { planTransports, type PlannedTransport, type StartedTransport } from './transports.js';
 
@@ -56,7 +58,8 @@ export async function createServer(config: AccordConfig, options: CreateServerOp
   const plan = planTransports(config.transports, root);
   const loaded = await loadServices(config.services, root);
 
-  const pool = config.pool === false ? undefined : await openPool(config, loaded, logger);
+  const pool = config.pool === false ? undefined : await openPool(config, loaded, logger, source);
+  if (!pool && config.tasks?.store === 'nats') logger.warn({}, "tasks.store 'nats' has no effect: no worker pool runs in this process, so it runs no tasks");
   let dispatcher: Dispatcher;
   try {
     dispatcher = new Dispatcher({
@@ -93,7 +96,7 @@ function metricsListenerOf(metrics: MetricsConfig, plan: PlannedTransport[], tra
   return { ...metrics, host: metrics.host ?? httpHost ?? '127.0.0.1', port: metrics.port ?? 9464, explicit: metrics.port !== undefined };
 }
 
-async function openPool(config: AccordConfig, loaded: LoadedService[], logger: Logger) {
+async function openPool(config: AccordConfig, loaded: LoadedService[], logger: Logger, source: string) {
   const usesPool = (s: LoadedService) => Object.values(s.bound.contract.methods).some((m) => m.runs === 'pool');
   const objects = loaded.filter((s) => !s.module && usesPool(s));
   if (objects.length > 0) {
@@ -106,8 +109,23 @@ async function openPool(config: AccordConfig, loaded: LoadedService[], logger: L
   // then also swaps the inline handlers of all of them.
   const modules = [...new Set(loaded.filter((s) => s.module).map((s) => s.module!))];
   const { createPool } = await import('../pool/index.js');
-  const handle = createPool({ ...(config.pool || {}), modules });
+  const taskStore = await taskStoreOf(config, source);
+  const handle = createPool({ ...(config.pool || {}), modules, ...(taskStore ? { taskStore } : {}) });
   return { handle, keys: new Set(pooled.map((s) => serviceKey(s.bound.contract))) };
+}
+
+/** The task store `tasks` asks for (undefined: the pool's default, in memory). NATS code loads only when asked for. */
+async function taskStoreOf(config: AccordConfig, source: string): Promise<TaskStore | undefined> {
+  const { store = 'memory', ...options } = config.tasks ?? {};
+  if (store !== 'nats') return undefined;
+  const transport = config.transports?.nats;
+  const transportOptions = typeof transport === 'object' && transport !== null && !isTransportObject(transport) ? transport : undefined;
+  const { natsTaskStore, taskStoreOptionsOf } = await import('../transports/nats/index.js');
+  try {
+    return natsTaskStore(taskStoreOptionsOf(transportOptions, options));
+  } catch (error) {
+    throw new ConfigError(`${source}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  }
 }
 
 /** The pool for services loaded from modules; inline for pool methods of services given as objects. */
@@ -155,7 +173,10 @@ class Server implements AccordServer {
     this.#plan = plan;
     this.#pool = pool;
     this.#lifecycle = lifecycle;
-    if (pool && this.metrics) this.#removePoolMetrics = registerPoolMetrics(this.metrics, () => pool.stats());
+    if (pool && this.metrics) {
+      const removers = [registerPoolMetrics(this.metrics, () => pool.stats()), registerTaskMetrics(this.metrics, () => pool.stats().tasks)];
+      this.#removePoolMetrics = () => removers.forEach((remove) => remove());
+    }
     registerHealth(dispatcher, () => this.health());
   }
 

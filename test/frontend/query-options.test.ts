@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { AccordError, isAccordError, type ClientTransport } from 'accord-rpc/client';
 import { httpClient } from 'accord-rpc/http/client';
 import { startTestServer, type TestServer } from 'accord-rpc/testing';
-import { wsClient } from 'accord-rpc/ws/client';
+import { wsClient } from 'accord-rpc/ws';
 import demoConfig from '../../accord.config.js';
 import { createTickerService } from '../../examples/handlers/ticker.js';
 import { createUsersServices } from '../../examples/handlers/users.js';

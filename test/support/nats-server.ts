@@ -1,6 +1,7 @@
 /**
  * Real nats-server processes for tests (Debian's binary, installed by .ci/run): single servers and
- * clusters on free loopback ports. Ports are chosen by the server (`-1`) and read back from
+ * clusters on free loopback ports, with JetStream when asked (its store in the server's temp folder,
+ * so it survives a restart and goes with stop()). Ports are chosen by the server (`-1`) and read back from
  * `ports_file_dir`; a restart writes those ports into the config, so clients reconnect to the same
  * addresses. Every process is stopped by its PID, never by name, and a process that a crashed test
  * leaves behind is killed when the test process exits.
@@ -25,6 +26,8 @@ export interface NatsServerOptions {
   serverName?: string;
   /** How long to wait for the server to listen (default 10 s). */
   startTimeoutMs?: number;
+  /** Enable JetStream, storing in `<dir>/jetstream` (kept across restarts). */
+  jetstream?: boolean;
 }
 
 const running = new Set<number>();
@@ -138,6 +141,7 @@ export class NatsServer {
       `http: "127.0.0.1:${p?.monitoring ?? -1}"`,
       `ports_file_dir: "${this.dir}"`,
     ];
+    if (this.#options.jetstream) lines.push(`jetstream {`, `  store_dir: "${join(this.dir, 'jetstream')}"`, `}`);
     const cluster = this.#options.cluster;
     if (cluster) {
       lines.push(`cluster {`, `  name: "${cluster.name}"`, `  listen: "127.0.0.1:${p?.cluster ?? -1}"`);

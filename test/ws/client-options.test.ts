@@ -1,4 +1,4 @@
-/** The client accepts the browser's WebSocket class and the `ws` package's, and needs no Node globals. */
+/** The browser entry's client accepts the browser's WebSocket class and the `ws` package's, and says what to do where there is none. */
 import { WebSocket as NodeWebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
 import { wsClient, type WsClientOptions } from 'accord-rpc/ws/client';
@@ -10,14 +10,24 @@ describe('ws client options', () => {
     expect(browserShaped.url).toBe('ws://x');
     const h = await startHarness();
     try {
-      // The browser entry with an explicit class, and with none (it falls back to importing `ws` lazily).
-      for (const WebSocket of [NodeWebSocket, undefined]) {
-        const client = wsClient({ url: h.url, WebSocket });
-        expect(await client.unary(call('echo', { n: 9 }))).toEqual({ n: 9 });
-        await client.close();
-      }
+      const client = wsClient({ url: h.url, WebSocket: NodeWebSocket });
+      expect(await client.unary(call('echo', { n: 9 }))).toEqual({ n: 9 });
+      await client.close();
     } finally {
       await h.close();
+    }
+  });
+
+  it('without a WebSocket class (Node 20 has none) a call fails at once with UNAVAILABLE saying to use accord-rpc/ws', async () => {
+    // As on Node 20 whatever Node runs this: no platform class.
+    const platform = globalThis as { WebSocket?: unknown };
+    const native = platform.WebSocket;
+    platform.WebSocket = undefined;
+    try {
+      const client = wsClient({ url: 'ws://127.0.0.1:9/ws', reconnect: false });
+      await expect(client.unary(call('echo', { n: 1 }))).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('accord-rpc/ws') });
+    } finally {
+      platform.WebSocket = native;
     }
   });
 });

@@ -24,11 +24,16 @@ function parseJson(text: string): unknown {
   return value;
 }
 
-function hasProtoKey(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (Array.isArray(value)) return value.some(hasProtoKey);
-  if (Object.prototype.hasOwnProperty.call(value, '__proto__')) return true;
-  return Object.values(value).some(hasProtoKey);
+/** Walks with a list, not recursion: JSON.parse takes nesting deeper than the call stack (a 64 KiB body can overflow it). */
+function hasProtoKey(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value !== 'object' || value === null) continue;
+    if (!Array.isArray(value) && Object.hasOwn(value, '__proto__')) return true;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) if (typeof child === 'object' && child !== null) pending.push(child);
+  }
+  return false;
 }
 
 function parseMsgpack(body: Buffer): unknown {
@@ -36,7 +41,9 @@ function parseMsgpack(body: Buffer): unknown {
   try {
     return msgpackCodec.decode(body);
   } catch (error) {
-    throw new AccordError('PROTOCOL_ERROR', `malformed MessagePack body: ${(error as Error).message}`);
+    // msgpackr decodes recursively: nesting deeper than the stack is refused as such, not as a stack overflow.
+    const problem = error instanceof RangeError && /call stack/i.test(error.message) ? 'it is nested too deeply' : (error as Error).message;
+    throw new AccordError('PROTOCOL_ERROR', `malformed MessagePack body: ${problem}`);
   }
 }
 

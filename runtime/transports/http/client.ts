@@ -15,12 +15,11 @@
  */
 import type { ClientTransport, EventSubscription, OutgoingCall } from '../../core/client-transport.js';
 import { CallDeadline } from '../../core/call-deadline.js';
-import { codecOfContentType, loadedMsgpack, selectCodec } from '../../core/codec-registry.js';
+import { codecOfContentType, loadedMsgpack, msgpackStreamSplitter, selectCodec } from '../../core/codec-registry.js';
 import type { Codec } from '../../core/json-codec.js';
 import { lowerCaseKeys } from '../../core/envelope.js';
 import { writeMetaHeaders } from '../../core/meta-headers.js';
 import { AccordError, codeOfHttpStatus } from '../../core/errors.js';
-import { LengthPrefixReader } from '../../link/length-prefix.js';
 import { MSGPACK_STREAM_CONTENT_TYPE, SSE_CONTENT_TYPE, SseParser } from './stream-format.js';
 import { HttpEventSubscription, type EventReconnectOptions } from './event-subscription.js';
 
@@ -225,7 +224,7 @@ class HttpStreamIterator implements AsyncIterator<unknown> {
     if (!response.body) throw new AccordError('PROTOCOL_ERROR', 'the stream response has no body');
     const type = response.headers.get('content-type') ?? '';
     if (type.includes(MSGPACK_STREAM_CONTENT_TYPE)) {
-      const frames = new LengthPrefixReader();
+      const frames = msgpackStreamSplitter();
       this.#decode = (chunk) => frames.push(chunk).map((frame) => decodeFrame(frame));
     } else if (type.includes(SSE_CONTENT_TYPE)) {
       const parser = new SseParser();

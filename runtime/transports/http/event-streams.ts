@@ -136,6 +136,13 @@ export class EventStreams {
       if (!reply.raw.destroyed) sendError(reply, new AccordError('UNAVAILABLE', 'the server is shutting down'), false);
       return;
     }
+    // HEAD: the answer GET would start with, and no stream (a HEAD response has no body, so Node
+    // would never send the headers of an open one: the client would wait, holding a subscription).
+    if (req.method === 'HEAD') {
+      subscription.unsubscribe();
+      reply.header('content-type', `${SSE_CONTENT_TYPE}; charset=utf-8`).header('cache-control', 'no-cache, no-transform').send();
+      return;
+    }
     stream.unsubscribe = subscription.unsubscribe;
     this.#open.add(stream);
     const headers = reply.getHeaders() as OutgoingHttpHeaders;

@@ -25,7 +25,7 @@ export function wantsMsgpack(headers: IncomingHttpHeaders): boolean {
 
 /** The HTTP status of an error: the framework table (httpStatusOf), else the method's declared status, else 500. */
 export function statusOf(code: string, declared?: ErrorMap): number {
-  const spec = declared && Object.prototype.hasOwnProperty.call(declared, code) ? declared[code] : undefined;
+  const spec = declared && Object.hasOwn(declared, code) ? declared[code] : undefined;
   return httpStatusOf(code, spec?.status);
 }
 

@@ -88,6 +88,7 @@ function handle(ctx: CallRoutesContext, target: Target, req: FastifyRequest, rep
       encodeJson: target.encodeJson,
       declared,
       overrideError: () => call.overrideError(),
+      scope: call,
     }).finally(() => call.release());
     return;
   }

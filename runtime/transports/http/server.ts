@@ -16,6 +16,8 @@ import type { ServerTransport } from '../../core/transport.js';
 import { metricsOf } from '../../observability/server-telemetry.js';
 import { registerBodyParsers } from './body-parsers.js';
 import { InFlightCalls } from './calls.js';
+import { answerClientError } from './client-errors.js';
+import { limitConnections } from './connection-limit.js';
 import { registerCors, type CorsOptions } from './cors.js';
 import { notFoundBody, registerPages, type PublicServer } from './docs.js';
 import { EventStreams, type EventStreamLimits } from './event-streams.js';
@@ -33,6 +35,11 @@ export interface HttpTransportOptions {
   requestTimeoutMs?: number;
   /** Calls in flight at once past which new calls get 429 RESOURCE_EXHAUSTED (default 10 000). */
   maxInFlight?: number;
+  /**
+   * Open connections (WebSockets sharing the port included) past which new ones are answered
+   * 503 UNAVAILABLE and closed (default 10 000; keep it below the process's file limit, `ulimit -n`).
+   */
+  maxConnections?: number;
   /** Path of the generated OpenAPI document served at /openapi.json (default generated/openapi.json under the working directory, when it exists). */
   openapiFile?: string;
   /** Path of the generated AsyncAPI document served at /asyncapi.json (default generated/asyncapi.json, when it exists). */
@@ -126,10 +133,12 @@ class HttpServerTransport implements HttpTransport {
       return503OnClosing: false, // draining is ours: readyz 503, calls UNAVAILABLE with the error shape
       forceCloseConnections: false,
       routerOptions: { ignoreTrailingSlash: true },
+      clientErrorHandler: answerClientError,
     });
     this.#app = app;
 
     registerBodyParsers(app);
+    limitConnections(app, o.maxConnections ?? 10_000);
     if (o.cors) registerCors(app, o.cors);
     app.setErrorHandler((error: FastifyError | AccordError, req, reply) => {
       sendError(reply, fromFastifyError(error, this.#options.bodyLimitBytes ?? 1024 * 1024, dispatcher), wantsMsgpack(req.headers));

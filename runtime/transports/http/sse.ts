@@ -11,6 +11,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { ErrorMap } from '../../contract/index.js';
 import { encodeJson, jsonCodec, msgpackCodec } from '../../core/codecs.js';
+import type { CallScope } from '../../core/call-scope.js';
 import { AccordError } from '../../core/errors.js';
 import { toAccordError, writeRawError } from './responses.js';
 import { lengthPrefixed } from '../../link/length-prefix.js';
@@ -26,6 +27,8 @@ export interface StreamResponse {
   headers: OutgoingHttpHeaders;
   /** When the server is shutting down and cut this stream, the error to report instead of CANCELLED. */
   overrideError(): AccordError | undefined;
+  /** The call's scope: the dispatcher aborts it at the deadline, which must end a wait for a reader that stopped reading. */
+  scope: CallScope;
 }
 
 const END_JSON = '{}';
@@ -51,7 +54,7 @@ export async function serveStream(stream: StreamResponse): Promise<void> {
       if (next.done) break;
       if (res.destroyed) return;
       if (!started) start();
-      if (!res.write(frame('item', next.value))) await drained(res);
+      if (!res.write(frame('item', next.value))) await drained(res, stream.scope);
       if (res.destroyed) return;
     }
     if (res.destroyed) return;
@@ -77,15 +80,22 @@ export async function serveStream(stream: StreamResponse): Promise<void> {
   }
 }
 
-/** Resolves on `drain`, or when the response closes (client gone). */
-function drained(res: ServerResponse): Promise<void> {
+/**
+ * Resolves on `drain`, when the response closes (client gone), or when the call is aborted (its
+ * deadline passed: the next pull then fails with DEADLINE_EXCEEDED, instead of a client that stopped
+ * reading holding the stream for ever).
+ */
+function drained(res: ServerResponse, scope: CallScope): Promise<void> {
+  if (scope.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);
       res.off('close', done);
+      removeAbort();
       resolve();
     };
     res.on('drain', done);
     res.on('close', done);
+    const removeAbort = scope.onAbort(done);
   });
 }

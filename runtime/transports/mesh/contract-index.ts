@@ -45,13 +45,13 @@ export class ContractIndex {
   method(service: string, version: number | undefined, method: string): KnownMethod | typeof ABSENT | undefined {
     const offer = this.service(service, version);
     if (!offer) return undefined;
-    return Object.prototype.hasOwnProperty.call(offer.methods, method) ? offer.methods[method] : ABSENT;
+    return Object.hasOwn(offer.methods, method) ? offer.methods[method] : ABSENT;
   }
 
   /** Whether the contract declares the method idempotent (false when the contract is unknown). */
   idempotent(service: string, version: number | undefined, method: string): boolean {
     const methods = this.#known(service, version)?.contract.methods;
-    const known = methods && Object.prototype.hasOwnProperty.call(methods, method) ? methods[method] : undefined;
+    const known = methods && Object.hasOwn(methods, method) ? methods[method] : undefined;
     return known?.kind === 'unary' && known.idempotent;
   }
 

@@ -95,6 +95,11 @@ export class NatsCaller implements CallHost {
     this.#sweep.unref?.();
   }
 
+  /** Calls open now: sent and waiting for an answer, or held for a reconnect (a gauge reads it). */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
   unary(call: OutgoingCall): Promise<unknown> {
     return new Promise((resolve, reject) => new UnaryCall(this, call, resolve, reject).start());
   }

@@ -3,14 +3,16 @@
  * unchanged: calls and streams through one multiplexed inbox (caller.ts), events by subscribing
  * their subjects. It connects on the first call (or `connect()`), fails calls in flight with
  * UNAVAILABLE the moment the connection drops (idempotent ones are retried by the generated
- * clients, and sent once NATS is back), and nats.js resubscribes events after a reconnect.
+ * clients, and sent once NATS is back), and nats.js resubscribes events after a reconnect. A
+ * circuit breaker fails unary calls at once after repeated UNAVAILABLE or timeouts (`circuit`).
  */
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { circuitBreakerFor, guardWithBreaker, type CircuitBreaker, type CircuitOptions } from '../../core/circuit-breaker.js';
 import type { ClientTransport, EventSubscription, OutgoingCall } from '../../core/client-transport.js';
 import { jsonCodec, msgpackCodec } from '../../core/codecs.js';
 import { AccordError } from '../../core/errors.js';
 import { NatsCaller, type CallerTuning } from './caller.js';
-import { checkOptionNames, openConnection, type NatsConnectOptions } from './connection.js';
+import { checkOptionNames, openConnection, serverList, type NatsConnectOptions } from './connection.js';
 import { Directory } from './directory.js';
 import { checkPrefix, DEFAULT_PREFIX, Subjects } from './subjects.js';
 import { codecOf, decodeBody, HEADERS } from './wire.js';
@@ -24,6 +26,11 @@ export interface NatsClientOptions extends NatsConnectOptions, CallerTuning {
   codec?: 'json' | 'msgpack';
   /** Called when an event cannot be decoded or a listener throws (default: console.warn). */
   onError?: (error: AccordError, subscription?: EventSubscription) => void;
+  /**
+   * The circuit breaker of unary calls over this client's connection (default: 5 failures in a row
+   * open it for 1 s, doubling while probes fail); `false` turns it off. Its target is the server list.
+   */
+  circuit?: CircuitBreaker | CircuitOptions | false;
 }
 
 export interface NatsClientTransport extends ClientTransport {
@@ -36,11 +43,12 @@ export interface NatsClientTransport extends ClientTransport {
   close(): Promise<void>;
 }
 
-const OWN_OPTIONS = ['connection', 'prefix', 'codec', 'heartbeatMs', 'missedHeartbeats', 'streamWindow', 'reconnectWaitMs', 'discoveryWaitMs', 'maxPending', 'onError'] as const;
+const OWN_OPTIONS = ['connection', 'prefix', 'codec', 'heartbeatMs', 'missedHeartbeats', 'streamWindow', 'reconnectWaitMs', 'discoveryWaitMs', 'maxPending', 'onError', 'circuit'] as const;
 const WHERE = 'natsClient';
 
 export function natsClient(options: NatsClientOptions = {}): NatsClientTransport {
-  return new NatsClient(options);
+  const target = options.connection && options.servers === undefined ? 'nats (a given connection)' : serverList(options.servers, WHERE).join(',');
+  return guardWithBreaker(new NatsClient(options), circuitBreakerFor(target, options.circuit));
 }
 
 interface EventListenerEntry {

@@ -14,3 +14,7 @@ export { DEFAULT_PREFIX, DEFAULT_QUEUE, Subjects } from './subjects.js';
 export { HEADERS as NATS_HEADERS } from './wire.js';
 export { META as MICRO_METADATA, MICRO_TYPES } from './micro-types.js';
 export type { EndpointInfo, EndpointStats, InfoResponse, StatsResponse } from './micro-types.js';
+export { natsTaskStore } from './task-store.js';
+export { taskStoreOptionsOf } from './task-options.js';
+export type { NatsTaskStoreOptions } from './task-options.js';
+export { TASK_HEADERS, TaskSubjects } from './task-messages.js';

@@ -39,7 +39,7 @@ export class Route {
 
   /** The HTTP status of an error code (the status table, else the method's declared status, else 500). */
   statusOf(code: string): number {
-    const spec = Object.prototype.hasOwnProperty.call(this.method.errors, code) ? this.method.errors[code] : undefined;
+    const spec = Object.hasOwn(this.method.errors, code) ? this.method.errors[code] : undefined;
     return httpStatusOf(code, spec?.status);
   }
 }

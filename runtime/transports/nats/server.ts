@@ -19,6 +19,7 @@ import { routesOf, type Route } from './routes.js';
 import { ServerCalls } from './server-calls.js';
 import { RequestHandler } from './server-requests.js';
 import { checkPrefix, checkToken, DEFAULT_PREFIX, DEFAULT_QUEUE, Subjects } from './subjects.js';
+import { registerNatsMetrics } from './transport-metrics.js';
 import { HEADERS, toHeaders } from './wire.js';
 
 export interface NatsTransportOptions extends NatsConnectOptions {
@@ -82,6 +83,9 @@ interface Running {
   caller: NatsCaller;
   removeRouter: (() => void) | undefined;
   timer: ReturnType<typeof setInterval> | undefined;
+  removeMetrics: () => void;
+  /** Connection state for the gauges (nats.js reports it only as status events). */
+  link: { connected: boolean; reconnects: number };
 }
 
 class NatsTransport implements NatsServerTransport {
@@ -182,7 +186,16 @@ class NatsTransport implements NatsServerTransport {
       timer = setInterval(() => void directory.refresh(500), o.discoveryIntervalMs ?? 30_000);
       timer.unref?.();
     }
-    return { nc, dispatcher, handler, calls, callSubs, micro, events, directory, caller, removeRouter, timer };
+    const link = { connected: true, reconnects: 0 };
+    const removeMetrics = registerNatsMetrics(dispatcher, {
+      nc,
+      connected: () => link.connected && !nc.isClosed(),
+      reconnects: () => link.reconnects,
+      callsInFlight: () => handler.inFlight.size,
+      routedCalls: () => caller.pending,
+      callSubscriptions: () => callSubs.length,
+    });
+    return { nc, dispatcher, handler, calls, callSubs, micro, events, directory, caller, removeRouter, timer, removeMetrics, link };
   }
 
   /** Tells running processes what this one serves, so their routers need not wait for a refresh. */
@@ -196,10 +209,13 @@ class NatsTransport implements NatsServerTransport {
       const running = this.#running;
       if (!running || running.nc !== nc) return;
       if (status.type === 'disconnect') {
+        running.link.connected = false;
         running.caller.disconnected();
         running.calls.stopAll(new AccordError('UNAVAILABLE', 'the server lost its connection to NATS'), 'streams');
         running.dispatcher.logger.warn({ server: status.server }, 'nats: disconnected; reconnecting');
       } else if (status.type === 'reconnect') {
+        running.link.connected = true;
+        running.link.reconnects++;
         running.caller.reconnected();
         if (running.micro && !running.handler.draining) this.#announce(nc, running.micro);
         running.dispatcher.logger.info({ server: status.server }, 'nats: reconnected');
@@ -245,6 +261,7 @@ class NatsTransport implements NatsServerTransport {
 
   /** Undoes what #wire hooked into the dispatcher and the timers (the connection is closed by the caller). */
   #unwire(running: Running): void {
+    running.removeMetrics();
     running.micro?.stop();
     running.events.stop();
     running.removeRouter?.();

@@ -14,7 +14,7 @@ import type { CodecName, CloseReason, ClientFrame } from '../../link/frames.js';
 import { acceptHello, welcomeFrame } from '../../link/hello.js';
 import { ServerSession, type ServerSessionLimits } from '../../link/server-session.js';
 import type { LinkSocket } from '../../link/socket.js';
-import { CLOSE, closeCode } from './protocol.js';
+import { CLOSE, closeCode, closeReason } from './protocol.js';
 
 export interface ConnectionLimits extends ServerSessionLimits {
   maxFrameBytes: number;
@@ -63,7 +63,7 @@ function linkSocketOf(ws: WebSocket): LinkSocket {
       return ws.bufferedAmount;
     },
     send: (message, onWritten) => ws.send(message, onWritten),
-    close: (reason: CloseReason, message: string) => ws.close(closeCode(reason), message),
+    close: (reason: CloseReason, message: string) => ws.close(closeCode(reason), closeReason(message)),
     terminate: () => ws.terminate(),
   };
 }
@@ -168,7 +168,7 @@ export class WsConnection {
     if (this.#state === 'closed' || this.#state === 'closing') return;
     this.#session.endCalls(this.#session.draining ? undefined : new AccordError('UNAVAILABLE', `the server closed the connection (${reason})`));
     this.#state = 'closing';
-    this.#ws.close(code, reason);
+    this.#ws.close(code, closeReason(reason));
     // A peer that does not answer the close handshake (dead, or not reading) is cut off.
     this.#closeTimer ??= setTimeout(() => this.#ws.terminate(), 2_000);
     this.#closeTimer.unref?.();
@@ -208,7 +208,7 @@ export class WsConnection {
     if (this.#state === 'hello') this.#channel.codec = isBinary ? 'msgpack' : 'json';
     this.#channel.send({ type: 'error', error: error.toWire() });
     this.#channel.flush();
-    this.#ws.close(CLOSE.protocolError, error.message.slice(0, 120));
+    this.#ws.close(CLOSE.protocolError, closeReason(error.message));
     this.#closed();
     setTimeout(() => this.#ws.terminate(), 2_000).unref?.();
   }

@@ -46,6 +46,14 @@ const CODES: Record<CloseReason, number> = {
   peerProtocolError: CLIENT_PROTOCOL_ERROR,
 };
 
+/** RFC 6455 allows a close reason of 123 bytes of UTF-8; `ws` and browsers throw past it. */
+const MAX_CLOSE_REASON_BYTES = 123;
+
+/** `text` cut to what a close frame may carry: up to 3 UTF-8 bytes a UTF-16 unit, so 41 units always fit. */
+export function closeReason(text: string): string {
+  return text.length * 3 <= MAX_CLOSE_REASON_BYTES ? text : text.slice(0, 41);
+}
+
 /** The close code for a session's close reason. */
 export function closeCode(reason: CloseReason): number {
   return CODES[reason];

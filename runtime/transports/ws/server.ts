@@ -40,7 +40,7 @@ export interface WsTransportOptions {
   heartbeatIntervalMs?: number;
   /** Close a connection with nothing in flight or subscribed after this long without frames (default 5 min; 0 disables). */
   idleTimeoutMs?: number;
-  /** A connection must send its hello within this time (default 10 s). */
+  /** A connection must send its hello within this time (default 10 s); on an own port, its upgrade request too. */
   helloTimeoutMs?: number;
   /** Largest credit window a client may grant a stream, in items (default 1,024). */
   streamCreditWindow?: number;
@@ -122,7 +122,11 @@ class WsTransport implements WsServerTransport {
     if (this.#options.server) {
       this.#server = this.#options.server;
     } else {
-      this.#server = createServer((_req, res) => {
+      // On its own port the upgrade request must arrive within the hello timeout too (Node's default
+      // is 60 s), so connections that never upgrade (slowloris, half-open) go as soon as silent ones.
+      const upgradeMs = this.#limits.helloTimeoutMs;
+      const timeouts = upgradeMs > 0 ? { headersTimeout: upgradeMs, requestTimeout: upgradeMs, connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(upgradeMs / 4))) } : {};
+      this.#server = createServer(timeouts, (_req, res) => {
         res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('this port speaks Accord over WebSocket\n');
       });
       this.#ownServer = true;

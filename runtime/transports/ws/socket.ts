@@ -1,12 +1,11 @@
 /**
- * The WebSocket class the client uses: the one passed in, else the platform's (browsers, Node 22+),
- * else the `ws` package, imported lazily so a browser bundle never includes it; and a client
- * WebSocket adapted to the session layer's socket. Browser-safe.
+ * The WebSocket class the client uses (the one passed in, else the platform's) and a client
+ * WebSocket adapted to the session layer's socket. Browser-safe: nothing here names the `ws` package.
  */
 import { AccordError } from '../../core/errors.js';
 import type { CloseReason } from '../../link/frames.js';
 import type { LinkSocket } from '../../link/socket.js';
-import { clientCloseCode } from './protocol.js';
+import { clientCloseCode, closeReason } from './protocol.js';
 
 /** What the client needs of a WebSocket: satisfied by the browser's and by `ws`'s class. */
 export interface WebSocketLike {
@@ -35,29 +34,19 @@ export function linkSocketOf(socket: WebSocketLike): LinkSocket {
       socket.send(message);
       onWritten?.();
     },
-    close: (reason: CloseReason, message: string) => socket.close(clientCloseCode(reason), message),
+    close: (reason: CloseReason, message: string) => socket.close(clientCloseCode(reason), closeReason(message)),
     // A browser cannot cut a socket harder than close().
     terminate: () => socket.close(),
   };
 }
 
-let cached: Promise<WebSocketConstructor> | undefined;
-
-export function loadWebSocket(given?: WebSocketConstructor): Promise<WebSocketConstructor> | WebSocketConstructor {
+/**
+ * The WebSocket class to use: the one passed in, else the platform's (browsers, Node 22+). Node 20
+ * has none: its clients come from `accord-rpc/ws`, which passes the `ws` package's class.
+ */
+export function loadWebSocket(given?: WebSocketConstructor): WebSocketConstructor {
   if (given) return given;
   const native = (globalThis as { WebSocket?: unknown }).WebSocket;
   if (typeof native === 'function') return native as WebSocketConstructor;
-  return (cached ??= importWs());
-}
-
-async function importWs(): Promise<WebSocketConstructor> {
-  // Built at run time so bundlers do not follow it: browser bundles must not contain `ws`.
-  const specifier = ['w', 's'].join('');
-  try {
-    const mod = (await import(/* @vite-ignore */ specifier)) as { WebSocket?: unknown; default?: unknown };
-    return (mod.WebSocket ?? mod.default) as WebSocketConstructor;
-  } catch (error) {
-    cached = undefined;
-    throw new AccordError('UNAVAILABLE', 'no WebSocket implementation: pass `WebSocket` to wsClient() or install the `ws` package', undefined, { cause: error });
-  }
+  throw new AccordError('UNAVAILABLE', "no WebSocket: pass one, or use accord-rpc/ws in Node");
 }
