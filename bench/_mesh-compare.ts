@@ -13,7 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { LoadResult } from './_mesh-measure.js';
+import type { LoadResult } from './_closed-loop.js';
 import { alternateRounds, meanOf } from './_shared-rounds.js';
 
 export const BENCH_KEY = 'bench-mesh-key-0123456789';

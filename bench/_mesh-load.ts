@@ -14,7 +14,7 @@ import { msgpackCodec } from 'accord-rpc/core';
 import { lengthPrefixed, LengthPrefixReader } from 'accord-rpc/link';
 import { meshClient } from 'accord-rpc/mesh';
 import { MathV1Client } from '../generated/math/client.js';
-import { closedLoop } from './_mesh-measure.js';
+import { closedLoop } from './_closed-loop.js';
 
 const [mode, portArg, secondsArg, inflightArg, latencyArg, key] = process.argv.slice(2);
 const port = Number(portArg);

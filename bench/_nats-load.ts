@@ -1,6 +1,6 @@
 /**
  * Load generator for bench/nats.ts, run in its own process: keeps `inflight` add calls in flight
- * for `seconds` (after a 1 s warm-up), then prints `{calls, seconds, p50, p99}` as JSON.
+ * for `seconds` (after a 1 s warm-up; bench/_closed-loop.ts), then prints `{calls, seconds, p50, p99}` as JSON.
  * Modes:
  *   raw     nats.js request/reply done the fast way: one shared inbox subscription `<inbox>.*`
  *           dispatched by callback, a Map of pending calls, `noAsyncTraces`, `{"a":..,"b":..}` JSON
@@ -11,6 +11,7 @@
 import { connect, createInbox } from '@nats-io/transport-node';
 import { natsClient } from 'accord-rpc/nats';
 import { MathV1Client } from '../generated/math/client.js';
+import { closedLoop } from './_closed-loop.js';
 
 const [mode, url, secondsArg, inflightArg] = process.argv.slice(2);
 const seconds = Number(secondsArg);
@@ -50,36 +51,11 @@ async function accordAdd(): Promise<{ add: Add; close: () => Promise<void> }> {
 }
 
 const { add, close } = mode === 'raw' ? await rawAdd() : await accordAdd();
-const latencies: number[] = [];
-let calls = 0;
-let measuring = false;
-let running = true;
 
-async function worker(w: number): Promise<void> {
-  let i = w;
-  while (running) {
-    const started = performance.now();
-    const sum = await add(i, 1);
-    if (sum !== i + 1) throw new Error(`wrong sum ${sum} for ${i} + 1`);
-    if (measuring) {
-      calls++;
-      latencies.push(performance.now() - started);
-    }
-    i += inflight;
-  }
-}
-
-const workers = Array.from({ length: inflight }, (_, w) => worker(w));
-await new Promise((r) => setTimeout(r, 1_000));
-measuring = true;
-const start = performance.now();
-await new Promise((r) => setTimeout(r, seconds * 1_000));
-measuring = false;
-const elapsed = (performance.now() - start) / 1_000;
-running = false;
-await Promise.all(workers);
+const result = await closedLoop(async (i) => {
+  const sum = await add(i, 1);
+  if (sum !== i + 1) throw new Error(`wrong sum ${sum} for ${i} + 1`);
+}, inflight, seconds);
 await close();
-latencies.sort((x, y) => x - y);
-const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-process.stdout.write(JSON.stringify({ calls, seconds: elapsed, p50: pct(50), p99: pct(99) }) + '\n');
+process.stdout.write(JSON.stringify(result) + '\n');
 process.exit(0);

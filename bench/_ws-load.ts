@@ -8,6 +8,7 @@
 import { WebSocket } from 'ws';
 import { MathV1Client } from '../generated/math/client.js';
 import { wsClient } from 'accord-rpc/ws';
+import { closedLoop } from './_closed-loop.js';
 
 const [mode, url, secondsArg, inflightArg, codecArg] = process.argv.slice(2);
 const seconds = Number(secondsArg);
@@ -62,36 +63,11 @@ async function accordAdd(): Promise<{ add: Add; close: () => void }> {
 }
 
 const { add, close } = mode === 'accord' ? await accordAdd() : await rawAdd(mode === 'raw-batched');
-const latencies: number[] = [];
-let calls = 0;
-let measuring = false;
-let running = true;
 
-async function worker(w: number): Promise<void> {
-  let i = w;
-  while (running) {
-    const started = performance.now();
-    const sum = await add(i, 1);
-    if (sum !== i + 1) throw new Error(`wrong sum ${sum} for ${i} + 1`);
-    if (measuring) {
-      calls++;
-      latencies.push(performance.now() - started);
-    }
-    i += inflight;
-  }
-}
-
-const workers = Array.from({ length: inflight }, (_, w) => worker(w));
-await new Promise((r) => setTimeout(r, 1_000)); // warm-up
-measuring = true;
-const start = performance.now();
-await new Promise((r) => setTimeout(r, seconds * 1000));
-measuring = false;
-const elapsed = (performance.now() - start) / 1000;
-running = false;
-await Promise.all(workers);
+const result = await closedLoop(async (i) => {
+  const sum = await add(i, 1);
+  if (sum !== i + 1) throw new Error(`wrong sum ${sum} for ${i} + 1`);
+}, inflight, seconds);
 close();
-latencies.sort((x, y) => x - y);
-const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-process.stdout.write(JSON.stringify({ calls, seconds: elapsed, p50: pct(50), p99: pct(99) }) + '\n');
+process.stdout.write(JSON.stringify(result) + '\n');
 process.exit(0);

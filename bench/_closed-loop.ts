@@ -1,8 +1,9 @@
 /**
- * Closed-loop load for the mesh benchmarks: `inflight` callers each start their next call as soon
- * as the last one settles; after a warm-up, calls that complete within the measured window are
- * counted and their latencies kept in a preallocated buffer. `window` hears when the measured
- * window opens and closes (the loaders measure CPU time across it). Returns what the loaders print.
+ * Closed-loop load for the benchmarks' load processes (ws, nats, mesh): `inflight` callers each
+ * start their next call as soon as the last one settles; after a warm-up, calls that start and
+ * end within the measured window are counted and their latencies kept in a preallocated buffer.
+ * `hooks` hear when the measured window opens and closes (the mesh loaders measure CPU time across
+ * it). Returns what the loaders print.
  */
 export interface LoadResult {
   calls: number;
