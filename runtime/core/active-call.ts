@@ -58,7 +58,10 @@ export class ActiveCall implements Execution, HasDeadline {
   /** Settles with `work`, or rejects with the abort reason as soon as the call is aborted. */
   guard<T>(work: PromiseLike<T>): Promise<T> {
     const scope = this.scope;
-    if (scope.aborted) return Promise.reject(scope.reason);
+    if (scope.aborted) {
+      work.then(undefined, ignore); // nobody waits for it any more: its failure is not unhandled
+      return Promise.reject(scope.reason);
+    }
     return new Promise<T>((resolve, reject) => {
       const remove = scope.onAbort(reject);
       work.then(
@@ -95,7 +98,10 @@ export class ActiveCall implements Execution, HasDeadline {
         pending = false;
         reject(fail(this, error));
       };
-      if (this.scope.aborted) return failWith(this.scope.reason);
+      if (this.scope.aborted) {
+        work.then(undefined, ignore); // nobody waits for it any more: its failure is not unhandled
+        return failWith(this.scope.reason);
+      }
       const stopWatching = this.scope.onAbort(failWith);
       work.then(
         (output) => {
@@ -122,3 +128,5 @@ export class ActiveCall implements Execution, HasDeadline {
     if (this.scope.observed) this.scope.abort(CALL_ENDED);
   }
 }
+
+function ignore(): void {}

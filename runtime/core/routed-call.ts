@@ -31,6 +31,7 @@ export class RoutedCall implements HasDeadline {
     const scope = this.scope;
     if (scope.aborted) {
       this.ended = true;
+      work.catch(ignore); // nobody waits for it any more: its failure is not unhandled
       return Promise.reject(reasonOf(scope.reason));
     }
     return new Promise((resolve, reject) => {
@@ -68,3 +69,5 @@ export class RoutedCall implements HasDeadline {
 function reasonOf(reason: unknown): AccordError {
   return reason instanceof AccordError ? reason : new AccordError('CANCELLED', 'the caller cancelled the call');
 }
+
+function ignore(): void {}

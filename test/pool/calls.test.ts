@@ -1,6 +1,6 @@
 /** Calls through a real Dispatcher into real worker threads: results, errors, context, streams, nested calls, events, bytes. */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AccordError, CallScope } from 'accord-rpc/core';
+import { AccordError, CallScope, nextCallId } from 'accord-rpc/core';
 import { poolTest } from './fixtures/contract.js';
 import { rejection, Reports, sleep, startPool, type Harness } from './helpers.js';
 
@@ -129,6 +129,26 @@ describe('streams from workers', () => {
     // Stopping the consumer stops the generator in the worker (its finally runs).
     const finale = await reports.waitFor((m) => m.event === 'stream-finally' && m.tag === tag);
     expect(finale.produced).toBeLessThanOrEqual(consumed + WINDOW);
+  });
+});
+
+describe('streams cancelled as they start', () => {
+  test('a stream cancelled in the turn it was started (request and cancel in one network read) fails CANCELLED with no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const scope = new CallScope();
+      const envelope = { id: nextCallId(), service: 'poolTest', version: 1, method: 'count', input: { n: 5, tag: 'cancelled-at-start' }, meta: { hops: 0, headers: {} } };
+      const iterator = h.dispatcher.stream(envelope, scope);
+      const first = iterator.next(); // runs up to the admission's await
+      scope.abort(new AccordError('CANCELLED', 'cancelled before the handler started'));
+      await expect(first).rejects.toMatchObject({ code: 'CANCELLED' });
+      await sleep(50); // an unhandled rejection is reported after the microtasks drain
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });
 
