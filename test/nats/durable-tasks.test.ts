@@ -112,12 +112,16 @@ describe('durable tasks on JetStream', () => {
   }, 60_000);
 
   test('a cron tick runs once across the deployment: every process ticks, JetStream keeps the first copy', async () => {
+    // Only ticks due while both processes run: a tick whose process an earlier test killed before
+    // its ack is rightly run again elsewhere (at least once), which is not what this test is about.
     const bothSince = Date.now();
-    const ticks = () => runsIn(logDir).filter((r) => r.task === 'tick' && r.at >= bothSince);
+    const tickTime = (runId: string) => Date.parse(runId.slice('cron-tick-'.length));
+    const ticks = () => runsIn(logDir).filter((r) => r.task === 'tick' && tickTime(r.runId) >= bothSince);
     await waitFor(() => (new Set(ticks().map((r) => r.runId)).size >= 3 ? true : undefined), 10_000, 'three cron ticks');
-    const all = runsIn(logDir).filter((r) => r.task === 'tick');
+    await sleep(REDELIVERY_WAIT_MS); // a second run of any of them would have come by now
     const perTick = new Map<string, number>();
-    for (const run of all) perTick.set(run.runId, (perTick.get(run.runId) ?? 0) + 1);
+    for (const run of ticks()) perTick.set(run.runId, (perTick.get(run.runId) ?? 0) + 1);
+    expect(perTick.size).toBeGreaterThanOrEqual(3);
     expect([...perTick.entries()].filter(([, n]) => n > 1)).toEqual([]);
   }, 30_000);
 

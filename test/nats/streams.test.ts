@@ -114,8 +114,11 @@ describe('server streams over NATS', () => {
 
   it('a producer process killed with SIGKILL fails the consumer with UNAVAILABLE within the heartbeat bound', async () => {
     const logDir = logFolder();
-    const producer = await serveOverNats([nats.url], 'producer', logDir);
-    const client = natsClient({ servers: nats.url, heartbeatMs: HEARTBEAT_MS });
+    // A NATS server of its own: this file's in-process server also serves ticker, and the queue
+    // group would hand it the stream about half the time, leaving nothing for the kill to break.
+    const own = await startNatsServer();
+    const producer = await serveOverNats([own.url], 'producer', logDir);
+    const client = natsClient({ servers: own.url, heartbeatMs: HEARTBEAT_MS });
     let killedAt = 0;
     try {
       const ticker = new TickerV1Client(client);
@@ -137,6 +140,7 @@ describe('server streams over NATS', () => {
     } finally {
       await client.close();
       await producer.kill();
+      await own.stop();
       removeFolder(logDir);
     }
   });

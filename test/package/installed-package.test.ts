@@ -34,7 +34,8 @@ beforeAll(async () => {
   const pack = JSON.parse(await mustRun(repoRoot, 'npm', ['pack', '--json', '--pack-destination', work], 180_000)) as Array<{ filename: string; files: Array<{ path: string }> }>;
   packedFiles = pack[0]!.files.map((f) => f.path);
   mkdirSync(app);
-  await mustRun(app, 'npm', ['install', '--no-audit', '--no-fund', join(work, pack[0]!.filename)], 240_000);
+  // With the optional peer of accord-rpc/query, as a project using TanStack Query has it.
+  await mustRun(app, 'npm', ['install', '--no-audit', '--no-fund', join(work, pack[0]!.filename), '@tanstack/query-core@^5'], 240_000);
 }, 420_000);
 
 afterAll(async () => {
