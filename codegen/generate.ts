@@ -5,6 +5,7 @@
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { ServiceContract } from '../runtime/contract/index.js';
 import { emitClientFile } from './emit-client.js';
+import { emitFingerprintsFile } from './emit-fingerprints.js';
 import { emitIndexFile } from './emit-index.js';
 import { emitServerFile } from './emit-server.js';
 import { emitServiceTypes } from './emit-types.js';
@@ -60,6 +61,7 @@ export function generate(services: LoadedService[], { outDir, openapi }: Generat
   out.set('index.ts', `${tsHeader('contracts/')}\n${emitIndexFile({ project, path: join(outDir, 'index.ts'), services: grouped, files: indexFiles, runtimeClient })}`);
 
   const contracts: ServiceContract[] = services.map((s) => s.contract);
+  out.set('fingerprints.ts', `${tsHeader('contracts/')}\n${emitFingerprintsFile(contracts, runtimeClient)}`);
   out.set('openapi.json', stringifyJson(buildOpenApi(contracts, openapi)));
   out.set('asyncapi.json', stringifyJson(buildAsyncApi(contracts)));
   for (const [path, schema] of buildJsonSchemaFiles(contracts)) out.set(path, stringifyJson(schema));

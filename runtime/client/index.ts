@@ -7,5 +7,6 @@ export { newIdempotencyKey } from './idempotency-key.js';
 export { CircuitBreaker, guardWithBreaker, isCircuitRefusal } from '../core/circuit-breaker.js';
 export type { CircuitOptions, CircuitRefusal, CircuitState, CircuitWatcher } from '../core/circuit-breaker.js';
 export type { BytesPath } from './bytes-revival.js';
+export type { ContractFingerprints } from '../core/contract-fingerprints.js';
 export { AccordError, isAccordError } from '../core/errors.js';
 export type { FrameworkErrorCode, ValidationIssue, WireError } from '../core/errors.js';

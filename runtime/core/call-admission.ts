@@ -9,11 +9,13 @@ import { authorize, type Principal } from './auth.js';
 import { bounded, isPromiseLike } from './bounded.js';
 import { CallScope } from './call-scope.js';
 import type { ContextData } from './context.js';
+import { ContractCheck } from './contract-check.js';
 import type { DeadlineSweeper } from './deadline-sweeper.js';
 import type { DispatcherOptions, Guard } from './dispatcher-options.js';
 import type { CallEnvelope } from './envelope.js';
 import { AccordError } from './errors.js';
 import type { Executor } from './executor.js';
+import { silentLogger } from './logger.js';
 import type { RoutedCalls } from './router.js';
 import type { ResolvedMethod, ServiceTable } from './service-table.js';
 import { describeIssues, toIssues } from './validation.js';
@@ -36,6 +38,7 @@ export class CallAdmission {
   readonly #maxHops: number;
   readonly #defaultTimeoutMs: number;
   readonly #deadlines: DeadlineSweeper;
+  readonly #contracts: ContractCheck;
 
   constructor(table: ServiceTable, routed: RoutedCalls, options: DispatcherOptions, rules: AdmissionRules) {
     this.#table = table;
@@ -45,6 +48,7 @@ export class CallAdmission {
     this.#maxHops = rules.maxHops;
     this.#defaultTimeoutMs = rules.defaultTimeoutMs;
     this.#deadlines = rules.deadlines;
+    this.#contracts = new ContractCheck(options.contractCheck ?? 'warn', options.logger ?? silentLogger);
   }
 
   /**
@@ -65,6 +69,7 @@ export class CallAdmission {
       throw new AccordError('LOOP_DETECTED', `call to ${serviceKey(service)}.${name} made ${meta.hops} hops, over the limit of ${this.#maxHops}; is there a call cycle?`);
     }
     if (meta.visited !== undefined && meta.visited.includes(this.#nodeId)) this.#routed.checkLoop(envelope);
+    if (meta.fingerprint !== undefined && this.#contracts.enabled) this.#contracts.check(service, name, meta.fingerprint);
     const now = Date.now();
     const deadline = Math.min(meta.deadline ?? Infinity, now + (method.timeoutMs ?? this.#defaultTimeoutMs));
     if (deadline <= now) throw new AccordError('DEADLINE_EXCEEDED', 'the deadline passed before the call started');

@@ -1,5 +1,6 @@
 /** The dispatcher's options, and the shapes of the guards and middleware it runs. */
 import type { MethodContract, ServiceContract } from '../contract/index.js';
+import type { ContractCheckMode } from './contract-check.js';
 import type { Authenticate, Principal } from './auth.js';
 import type { CallTelemetry } from './call-telemetry.js';
 import type { ContextHooks } from './context.js';
@@ -43,6 +44,12 @@ export interface DispatcherOptions {
   middleware?: Middleware[];
   /** Validate handler output against the contract (default: on unless NODE_ENV=production). */
   validateOutput?: boolean;
+  /**
+   * Calls from a caller built against another contract (its method fingerprint differs from this
+   * server's): refuse them with FAILED_PRECONDITION (`strict`), serve them and log once (`warn`, the
+   * default), or do not look (`off`). Only callers that send a fingerprint are checked.
+   */
+  contractCheck?: ContractCheckMode;
   /** Deadline for calls whose caller and method set none (default 30 s). */
   defaultTimeoutMs?: number;
   /** Nested calls deeper than this fail with LOOP_DETECTED (default 16). */

@@ -22,6 +22,11 @@ export interface CallMeta {
    * Credentials (`authorization`, API-key headers) are read from here by the dispatcher.
    */
   headers: Record<string, string>;
+  /**
+   * The fingerprint of the method the caller was built against (a prefix of its hex), when it sent
+   * one: the dispatcher checks it against the server's contract (core/contract-check.ts).
+   */
+  fingerprint?: string;
 }
 
 export interface CallEnvelope {
@@ -57,6 +62,8 @@ export const META_HEADERS = {
   /** Comma-separated node ids (see CallMeta.visited). */
   visited: 'accord-visited',
   idempotencyKey: IDEMPOTENCY_KEY_HEADER,
+  /** The method fingerprint the caller was built against (CallMeta.fingerprint). */
+  fingerprint: 'accord-fingerprint',
 } as const;
 
 /**

@@ -47,6 +47,8 @@ export function metaFromHeaders(headers: Record<string, string | undefined>, now
   const meta: CallMeta = { deadline, traceparent: headers[META_HEADERS.traceparent], hops: hopCount, headers: headers as Record<string, string> };
   const visited = parseVisited(headers[META_HEADERS.visited]);
   if (visited) meta.visited = visited;
+  const fingerprint = headers[META_HEADERS.fingerprint];
+  if (fingerprint !== undefined) meta.fingerprint = fingerprint;
   return meta;
 }
 

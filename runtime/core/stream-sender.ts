@@ -5,7 +5,14 @@
  * stream. The receiver grants credit (flow-control.ts); the sender pulls the next item from its
  * iterator only while it holds credit and its connection is not congested, so a slow consumer
  * pauses the producer instead of growing a buffer. Browser-safe: no Node imports.
+ *
+ * A paused sender pulls nothing, so the dispatcher's generator never sees the call's deadline pass;
+ * given the call's scope, the sender ends the stream itself when the deadline aborts it (with
+ * DEADLINE_EXCEEDED), so a consumer that never grants credit or never reads cannot hold the
+ * stream, and the in-flight slot it takes, for ever. Every transport that feeds a stream gets this.
  */
+import type { CallScope } from './call-scope.js';
+import { AccordError } from './errors.js';
 import { CreditWindow } from './flow-control.js';
 import { nextTurn } from './next-turn.js';
 
@@ -24,6 +31,12 @@ export interface StreamSenderOptions {
   pressure?: () => Promise<void> | undefined;
   /** Give the event loop a turn every this many items, so one fast stream cannot starve the rest (default 64). */
   yieldEvery?: number;
+  /** The call's scope: when it aborts with DEADLINE_EXCEEDED the stream ends with that error, paused or not. */
+  scope?: CallScope;
+}
+
+function isDeadline(reason: unknown): reason is AccordError {
+  return reason instanceof AccordError && reason.code === 'DEADLINE_EXCEEDED';
 }
 
 export class StreamSender {
@@ -32,7 +45,12 @@ export class StreamSender {
   readonly #sink: StreamSink;
   readonly #pressure: (() => Promise<void> | undefined) | undefined;
   readonly #yieldEvery: number;
+  readonly #scope: CallScope | undefined;
   #stopped = false;
+  /** The deadline passed: the error the stream ends with. */
+  #expired: AccordError | undefined;
+  /** Wakes a wait for the connection's back pressure when the sender stops. */
+  #wakePressure: (() => void) | undefined;
 
   constructor(iterable: AsyncIterable<unknown>, sink: StreamSink, options: StreamSenderOptions) {
     this.#iterable = iterable;
@@ -40,6 +58,7 @@ export class StreamSender {
     this.#window = new CreditWindow(options.credit, options.maxCredit ?? options.credit);
     this.#pressure = options.pressure;
     this.#yieldEvery = options.yieldEvery ?? 64;
+    this.#scope = options.scope;
   }
 
   get stopped(): boolean {
@@ -51,6 +70,11 @@ export class StreamSender {
     let failure: unknown;
     let failed = false;
     let iterator: AsyncIterator<unknown> | undefined;
+    const unwatch = this.#scope?.onAbort((reason) => {
+      if (!isDeadline(reason)) return; // cancels and disconnects stop the sender through stop()
+      this.#expired ??= reason;
+      this.stop();
+    });
     try {
       iterator = this.#iterable[Symbol.asyncIterator]();
       let sinceYield = 0;
@@ -60,7 +84,7 @@ export class StreamSender {
           continue;
         }
         const congested = this.#pressure?.();
-        if (congested) await congested;
+        if (congested) await this.#untilRelieved(congested);
         else if (++sinceYield >= this.#yieldEvery) {
           sinceYield = 0;
           await new Promise<void>((resolve) => nextTurn(resolve));
@@ -76,7 +100,8 @@ export class StreamSender {
       failed = true;
       failure = error;
     }
-    this.#sink.end(this.#stopped || !failed ? undefined : failure);
+    unwatch?.();
+    this.#sink.end(this.#expired ?? (this.#stopped || !failed ? undefined : failure));
   }
 
   grant(n: number): void {
@@ -87,5 +112,14 @@ export class StreamSender {
   stop(): void {
     this.#stopped = true;
     this.#window.close();
+    this.#wakePressure?.();
+  }
+
+  /** Waits for the connection to take more, or for the sender to stop (a reader that never reads must not hold it). */
+  #untilRelieved(congested: Promise<void>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#wakePressure = resolve;
+      congested.then(() => resolve(), () => resolve());
+    });
   }
 }

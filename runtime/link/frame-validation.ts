@@ -43,6 +43,12 @@ const isVersion = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(
 const isCount = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isBoolean = (v: unknown) => typeof v === 'boolean';
 
+function isContractMap(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  for (const key in value) if (!isStringMap(value[key])) return false;
+  return true;
+}
+
 /** Which frames a session takes from its peer: a client's (callee frames), a server's (caller frames), or a mesh link's (both). */
 export type FrameRole = 'server' | 'client' | 'peer';
 
@@ -130,6 +136,7 @@ export function parseCallerFrame(raw: unknown): ClientFrame {
       if (typeof frame.version !== 'number') fail(frame, 'version must be a number');
       if (frame.codec !== 'json' && frame.codec !== 'msgpack') fail(frame, "codec must be 'json' or 'msgpack'");
       optional(frame, 'metadata', isStringMap, 'an object of strings');
+      optional(frame, 'contracts', isContractMap, "an object of '<service>.v<N>' to objects of method fingerprints");
       break;
     case 'ping':
     case 'pong':

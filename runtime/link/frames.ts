@@ -13,7 +13,14 @@ export const SUPPORTED_VERSIONS: readonly number[] = [PROTOCOL_VERSION];
 export type CodecName = 'json' | 'msgpack';
 
 // Caller → callee
-export interface HelloFrame { type: 'hello'; version: number; codec: CodecName; metadata?: Record<string, string> }
+export interface HelloFrame {
+  type: 'hello';
+  version: number;
+  codec: CodecName;
+  metadata?: Record<string, string>;
+  /** The method fingerprints the caller was built against (`<service>.v<N>` → method → hex prefix), checked per call by the server. */
+  contracts?: Record<string, Record<string, string>>;
+}
 export interface CallFrame {
   type: 'call';
   id: number;

@@ -7,8 +7,9 @@
 import { protocolError } from './frame-codec.js';
 import { PROTOCOL_VERSION, SUPPORTED_VERSIONS, type CodecName, type Frame, type HelloFrame, type SessionLimits, type WelcomeFrame } from './frames.js';
 
-export function helloFrame(codec: CodecName, metadata: Record<string, string> | undefined): HelloFrame {
-  return metadata && Object.keys(metadata).length > 0 ? { type: 'hello', version: PROTOCOL_VERSION, codec, metadata } : { type: 'hello', version: PROTOCOL_VERSION, codec };
+/** Fields left undefined are left out by both codecs (and read as absent when a codec sends them as nil). */
+export function helloFrame(codec: CodecName, metadata: Record<string, string> | undefined, contracts?: HelloFrame['contracts']): HelloFrame {
+  return { type: 'hello', version: PROTOCOL_VERSION, codec, metadata, contracts };
 }
 
 /** The caller's hello, checked: it must come first and speak a version this side speaks. */

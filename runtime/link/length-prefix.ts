@@ -25,7 +25,7 @@ const MIN_PARTIAL_BYTES = 4 * 1024;
  * megabytes and sends nothing more costs no more than what it sent.
  */
 export class LengthPrefixReader {
-  readonly #maxMessage: number;
+  #maxMessage: number;
   /** Bytes of an unfinished length prefix (fewer than 4). */
   #head = new Uint8Array(4);
   #headLength = 0;
@@ -36,6 +36,15 @@ export class LengthPrefixReader {
 
   constructor(maxMessageBytes = 64 * 1024 * 1024) {
     this.#maxMessage = maxMessageBytes;
+  }
+
+  /** The largest length accepted from now on (e.g. small until a peer has authenticated, then its full limit). */
+  get maxMessageBytes(): number {
+    return this.#maxMessage;
+  }
+
+  set maxMessageBytes(bytes: number) {
+    this.#maxMessage = bytes;
   }
 
   /** Bytes held for messages not yet complete. */

@@ -47,8 +47,6 @@ const DRAINING = new AccordError('UNAVAILABLE', 'the server is shutting down; re
 class ServerCall {
   readonly scope = new CallScope();
   sender: StreamSender | undefined;
-  /** Why the session stopped a stream itself (its deadline passed while it waited for credit). */
-  stoppedWith: unknown;
 }
 
 function toWire(error: unknown): WireError {
@@ -64,6 +62,8 @@ export class ServerSession {
   readonly #subscriptions = new Map<number, () => void>();
   #draining = false;
   #closed = false;
+  /** The method fingerprints the caller said it was built against (the hello's `contracts`). */
+  #contracts: Record<string, Record<string, string>> | undefined;
   #streams = 0;
   #itemsSent = 0;
   #eventsSent = 0;
@@ -117,6 +117,18 @@ export class ServerSession {
       case 'hello':
         throw protocolError('hello was already received');
     }
+  }
+
+  /** The caller's contract fingerprints, from its hello: every call then carries its method's, for the dispatcher's check. */
+  useContracts(contracts: Record<string, Record<string, string>> | null | undefined): void {
+    this.#contracts = contracts ?? undefined;
+  }
+
+  /** The fingerprint the caller's hello named for this call's method (own keys only: the map came off the wire). */
+  #fingerprintOf(frame: CallFrame, version: number): string | undefined {
+    const methods = this.#contracts![`${frame.service}.v${version}`];
+    const fingerprint = methods !== undefined && Object.hasOwn(methods, frame.method) ? methods[frame.method] : undefined;
+    return typeof fingerprint === 'string' ? fingerprint : undefined;
   }
 
   /** Graceful stop, step one: refuse new calls and tell the caller to go elsewhere. */
@@ -174,6 +186,7 @@ export class ServerSession {
         hops: frame.hops ?? 0,
         visited: frame.visited ?? undefined,
         headers: frame.metadata ? { ...headers, ...lowerCaseKeys(frame.metadata) } : headers,
+        fingerprint: this.#contracts === undefined || frame.version === undefined ? undefined : this.#fingerprintOf(frame, frame.version),
       },
     };
   }
@@ -203,23 +216,15 @@ export class ServerSession {
       },
       end: (error) => {
         this.#streams--;
-        const failure = error ?? call.stoppedWith;
-        this.#finish(id, call, failure === undefined ? { type: 'end', id } : { type: 'error', id, error: toWire(failure) });
+        this.#finish(id, call, error === undefined ? { type: 'end', id } : { type: 'error', id, error: toWire(error) });
       },
     }, {
       credit,
       maxCredit: this.#options.limits.maxStreamCredit,
       // Pull only while the connection keeps up; a full socket pauses the handler, not a buffer.
       pressure: () => (channel.congested ? channel.drained() : undefined),
-    });
-    // A stream waiting for credit pulls nothing from the dispatcher, so nothing there sees its
-    // deadline pass: stop it when the dispatcher aborts the call's scope for its deadline, or a
-    // consumer that never grants credit would hold it, and its in-flight slot, for ever. (The
-    // scope's other aborts are the session's own cancels, and the dispatcher's at a normal end.)
-    call.scope.onAbort((reason) => {
-      if (this.#calls.get(id) !== call || !(reason instanceof AccordError && reason.code === 'DEADLINE_EXCEEDED')) return;
-      call.stoppedWith = reason;
-      call.sender?.stop();
+      // A stream paused past its deadline (no credit, a socket not read) ends then (core StreamSender).
+      scope: call.scope,
     });
     void call.sender.run();
   }

@@ -5,6 +5,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { DispatcherOptions } from '../core/dispatcher.js';
+import { CONTRACT_CHECK_MODES } from '../core/contract-check.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../core/logger.js';
 import type { BoundService } from '../core/service-binding.js';
 import type { ServerTransport } from '../core/transport.js';
@@ -108,7 +109,7 @@ export interface MetricsConfig {
 }
 
 /** The dispatcher's own options, passed through unchanged (documented in runtime/core/dispatcher.ts). */
-type DispatcherSettings = Pick<DispatcherOptions, 'authenticate' | 'guards' | 'middleware' | 'validateOutput' | 'defaultTimeoutMs' | 'maxHops' | 'logger' | 'nodeId'>;
+type DispatcherSettings = Pick<DispatcherOptions, 'authenticate' | 'guards' | 'middleware' | 'validateOutput' | 'defaultTimeoutMs' | 'maxHops' | 'logger' | 'nodeId' | 'contractCheck'>;
 
 export interface AccordConfig extends DispatcherSettings {
   /**
@@ -150,6 +151,7 @@ export function defineConfig(config: AccordConfig): AccordConfig {
 const KNOWN_KEYS = new Set<string>([
   'services', 'transports', 'pool', 'authenticate', 'guards', 'middleware', 'validateOutput', 'defaultTimeoutMs',
   'maxHops', 'logLevel', 'logger', 'shutdownGraceMs', 'root', 'nodeId', 'logFormat', 'metrics', 'tracing', 'drainDelayMs', 'tasks',
+  'contractCheck',
 ]);
 /** The node ids calls list as visited (runtime/core/meta-headers.ts): no commas or spaces. */
 const NODE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -199,6 +201,9 @@ export function validateConfig(config: unknown, source = 'config'): AccordConfig
   }
   if (c.logLevel !== undefined && !oneOf(LOG_LEVELS, c.logLevel)) {
     throw new ConfigError(`${source}: 'logLevel' must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  if (c.contractCheck !== undefined && !oneOf(CONTRACT_CHECK_MODES, c.contractCheck)) {
+    throw new ConfigError(`${source}: 'contractCheck' must be one of ${CONTRACT_CHECK_MODES.join(', ')}`);
   }
   if (c.logFormat !== undefined && !oneOf(LOG_FORMATS, c.logFormat)) {
     throw new ConfigError(`${source}: 'logFormat' must be one of ${LOG_FORMATS.join(', ')}`);
@@ -274,6 +279,11 @@ export function applyEnv(config: AccordConfig, env: Record<string, string | unde
   if (env.ACCORD_LOG_LEVEL) {
     if (!oneOf(LOG_LEVELS, env.ACCORD_LOG_LEVEL)) throw new ConfigError(`ACCORD_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not '${env.ACCORD_LOG_LEVEL}'`);
     out.logLevel = env.ACCORD_LOG_LEVEL;
+  }
+  if (env.ACCORD_CONTRACT_CHECK) {
+    const mode = env.ACCORD_CONTRACT_CHECK.trim();
+    if (!oneOf(CONTRACT_CHECK_MODES, mode)) throw new ConfigError(`ACCORD_CONTRACT_CHECK must be one of ${CONTRACT_CHECK_MODES.join(', ')}, not '${env.ACCORD_CONTRACT_CHECK}'`);
+    out.contractCheck = mode;
   }
   if (env.ACCORD_LOG_FORMAT) {
     if (!oneOf(LOG_FORMATS, env.ACCORD_LOG_FORMAT)) throw new ConfigError(`ACCORD_LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}, not '${env.ACCORD_LOG_FORMAT}'`);

@@ -72,6 +72,7 @@ export async function createServer(config: AccordConfig, options: CreateServerOp
       defaultTimeoutMs: config.defaultTimeoutMs,
       maxHops: config.maxHops,
       nodeId: config.nodeId,
+      contractCheck: config.contractCheck,
       logger,
       telemetry,
     });

@@ -4,7 +4,8 @@
  * so it survives a restart and goes with stop()). Ports are chosen by the server (`-1`) and read back from
  * `ports_file_dir`; a restart writes those ports into the config, so clients reconnect to the same
  * addresses. Every process is stopped by its PID, never by name, and a process that a crashed test
- * leaves behind is killed when the test process exits.
+ * leaves behind is killed when the test process exits. Servers can require TLS (with client
+ * certificates when given a CA) and users with subject permissions.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,33 @@ export interface NatsServerOptions {
   startTimeoutMs?: number;
   /** Enable JetStream, storing in `<dir>/jetstream` (kept across restarts). */
   jetstream?: boolean;
+  /** Clients must speak TLS: the server's certificate and key (PEM files); with `caFile`, clients must also present a certificate it signed. */
+  tls?: { certFile: string; keyFile: string; caFile?: string };
+  /** Only these users may connect, each limited to the subjects its permissions allow (none: all). */
+  users?: NatsUser[];
+}
+
+/** A user of the server (`authorization.users`) and the subjects it may publish and subscribe to. */
+export interface NatsUser {
+  user: string;
+  password: string;
+  permissions?: { publish?: string[]; subscribe?: string[] };
+}
+
+/** A NATS config value: strings quoted (so `$SRV.>` is no variable), lists and maps as the config syntax takes them. */
+function confValue(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(confValue).join(', ')}]`;
+  if (typeof value === 'object' && value !== null) return `{ ${Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${confValue(v)}`).join(', ')} }`;
+  return JSON.stringify(value);
+}
+
+function authorizationBlock(users: NatsUser[]): string[] {
+  const entry = ({ user, password, permissions }: NatsUser) => confValue({
+    user,
+    password,
+    permissions: permissions && { publish: permissions.publish && { allow: permissions.publish }, subscribe: permissions.subscribe && { allow: permissions.subscribe } },
+  });
+  return ['authorization {', '  users = [', ...users.map((u) => `    ${entry(u)}`), '  ]', '}'];
 }
 
 const running = new Set<number>();
@@ -142,6 +170,13 @@ export class NatsServer {
       `ports_file_dir: "${this.dir}"`,
     ];
     if (this.#options.jetstream) lines.push(`jetstream {`, `  store_dir: "${join(this.dir, 'jetstream')}"`, `}`);
+    const tls = this.#options.tls;
+    if (tls) {
+      lines.push(`tls {`, `  cert_file: ${confValue(tls.certFile)}`, `  key_file: ${confValue(tls.keyFile)}`, `  timeout: 2`);
+      if (tls.caFile) lines.push(`  ca_file: ${confValue(tls.caFile)}`, `  verify: true`);
+      lines.push(`}`);
+    }
+    if (this.#options.users) lines.push(...authorizationBlock(this.#options.users));
     const cluster = this.#options.cluster;
     if (cluster) {
       lines.push(`cluster {`, `  name: "${cluster.name}"`, `  listen: "127.0.0.1:${p?.cluster ?? -1}"`);

@@ -17,7 +17,8 @@ import type { ClientTransport, EventSubscription, OutgoingCall } from '../../cor
 import { CallDeadline } from '../../core/call-deadline.js';
 import { codecOfContentType, loadedMsgpack, msgpackStreamSplitter, selectCodec } from '../../core/codec-registry.js';
 import type { Codec } from '../../core/json-codec.js';
-import { lowerCaseKeys } from '../../core/envelope.js';
+import type { ContractFingerprints } from '../../core/contract-fingerprints.js';
+import { lowerCaseKeys, META_HEADERS } from '../../core/envelope.js';
 import { writeMetaHeaders } from '../../core/meta-headers.js';
 import { AccordError, codeOfHttpStatus } from '../../core/errors.js';
 import { MSGPACK_STREAM_CONTENT_TYPE, SSE_CONTENT_TYPE, SseParser } from './stream-format.js';
@@ -33,6 +34,12 @@ export interface HttpClientOptions {
   codec?: 'json' | 'msgpack' | Codec;
   /** Headers sent with every call (per-call metadata wins). */
   metadata?: Record<string, string>;
+  /**
+   * The fingerprints of the contracts this client was built against (`contractFingerprints` from
+   * the generated `fingerprints.ts`): each call sends its method's as `accord-fingerprint`, and the
+   * server refuses (contractCheck 'strict') or reports ('warn') a mismatch.
+   */
+  contracts?: ContractFingerprints;
   /** fetch implementation (default: the global one). */
   fetch?: typeof fetch;
   /** Reconnecting an event stream that broke (backoff with jitter); `false` gives up at the first break. */
@@ -123,6 +130,8 @@ class HttpClientTransport implements ClientTransport {
     headers['content-type'] = this.#codec.contentType;
     headers.accept = accept;
     writeMetaHeaders(call, headers);
+    const fingerprint = this.#options.contracts?.[`${call.service}.v${call.version}`]?.[call.method];
+    if (fingerprint) headers[META_HEADERS.fingerprint] = fingerprint;
     const url = `${this.#base}/rpc/${encodeURIComponent(call.service)}/v${call.version}/${encodeURIComponent(call.method)}`;
     return { url, init: { method: 'POST', headers, body: this.#codec.encode(call.input ?? {}) as BodyInit, signal } };
   }

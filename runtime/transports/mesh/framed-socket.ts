@@ -6,6 +6,10 @@
  * frame limit is not written (the peer would drop the link): its frames are sent one by one and any
  * still too large is answered with PAYLOAD_TOO_LARGE for its call instead.
  *
+ * Reads: until the handshake succeeds (`authenticated()`), a message may be at most 4 KiB (the
+ * handshake's are far smaller), so a peer that proved nothing cannot make the node hold megabytes;
+ * after it, up to the node's `maxFrameBytes`.
+ *
  * Writes: the session layer hands over one batch per event-loop turn, written at once; control
  * frames (gossip, events) cork the socket until the end of the current tick, so a burst of events
  * leaves in one write too. A large message is written as its 4-byte length and itself (one writev)
@@ -44,6 +48,8 @@ const CLOSE_ERRORS: Record<CloseReason, string | undefined> = {
 };
 
 const CLOSE_GRACE_MS = 2_000;
+/** Largest message a peer may send before it authenticated: hello, auth and refuse frames are a few hundred bytes. */
+const UNAUTHENTICATED_MAX_BYTES = 4 * 1024;
 /** Messages up to this size are copied behind their length (one buffer); larger ones go as two buffers in one writev. */
 const COPY_BELOW_BYTES = 16 * 1024;
 const ignore = (): void => undefined;
@@ -58,6 +64,12 @@ export class FramedSocket implements LinkSocket {
   peerMaxBytes: number;
   readonly #socket: Socket;
   readonly #reader: LengthPrefixReader;
+  readonly #maxMessageBytes: number;
+  #authenticated = false;
+  /** Before authentication: bytes of the current message not yet handed to the reader (0 at a message start). */
+  #messageLeft = 0;
+  /** Before authentication: the first bytes of a length prefix split across chunks. */
+  #carry: Buffer | undefined;
   #ending = false;
   #closed = false;
   #corked = false;
@@ -66,7 +78,8 @@ export class FramedSocket implements LinkSocket {
   constructor(socket: Socket, maxMessageBytes: number) {
     this.#socket = socket;
     this.peerMaxBytes = maxMessageBytes;
-    this.#reader = new LengthPrefixReader(maxMessageBytes);
+    this.#maxMessageBytes = maxMessageBytes;
+    this.#reader = new LengthPrefixReader(Math.min(UNAUTHENTICATED_MAX_BYTES, maxMessageBytes));
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
@@ -107,6 +120,12 @@ export class FramedSocket implements LinkSocket {
     }
     this.#write(bytes);
     return true;
+  }
+
+  /** The handshake succeeded (called while its last message is handled): the peer may now send up to the full limit. */
+  authenticated(): void {
+    this.#authenticated = true;
+    this.#reader.maxMessageBytes = this.#maxMessageBytes;
   }
 
   /** Ends the connection after a last frame saying why (FIN; cut off if the peer does not close too). */
@@ -156,13 +175,54 @@ export class FramedSocket implements LinkSocket {
   #onData(chunk: Buffer): void {
     if (this.#ending || this.#closed) return;
     try {
-      for (const message of this.#reader.push(chunk)) {
-        if (isControlMessage(message)) this.receiver.control(decodeControl(message));
-        else this.receiver.session(message);
-        if (this.#ending) return;
-      }
+      if (this.#authenticated) this.#deliver(this.#reader.push(chunk));
+      else this.#readUnauthenticated(chunk);
     } catch (error) {
       this.receiver.fail(error instanceof AccordError ? error : protocolError(`could not process a message: ${(error as Error)?.message ?? error}`));
+    }
+  }
+
+  #deliver(messages: Uint8Array[]): void {
+    for (const message of messages) {
+      if (this.#ending) return;
+      if (isControlMessage(message)) this.receiver.control(decodeControl(message));
+      else this.receiver.session(message);
+    }
+  }
+
+  /**
+   * Before authentication the reader gets one message at a time: the handshake's last message raises
+   * the limit, and what follows it in the same chunk (the dialer's state comes with its auth) is read
+   * under the full limit. The reader still does the reading; this only cuts chunks at message ends.
+   */
+  #readUnauthenticated(chunk: Buffer): void {
+    const bytes = this.#carry ? Buffer.concat([this.#carry, chunk]) : chunk;
+    this.#carry = undefined;
+    let offset = 0;
+    while (offset < bytes.length && !this.#authenticated) {
+      if (this.#ending) return;
+      let take = this.#messageLeft;
+      if (take === 0) {
+        if (bytes.length - offset < 4) {
+          this.#carry = bytes.subarray(offset);
+          return;
+        }
+        take = 4 + bytes.readUInt32BE(offset);
+      }
+      const end = Math.min(bytes.length, offset + take);
+      this.#messageLeft = take - (end - offset);
+      this.#deliver(this.#pushUnauthenticated(bytes.subarray(offset, end)));
+      offset = end;
+    }
+    if (offset < bytes.length && !this.#ending) this.#deliver(this.#reader.push(bytes.subarray(offset)));
+  }
+
+  #pushUnauthenticated(bytes: Uint8Array): Uint8Array[] {
+    try {
+      return this.#reader.push(bytes);
+    } catch (error) {
+      // The reader refuses a length over its limit before buffering any of it.
+      throw protocolError(`${(error as Error).message}: until the mesh handshake succeeds, a peer may send messages of at most ${this.#reader.maxMessageBytes} bytes`);
     }
   }
 

@@ -76,6 +76,16 @@ export class Handshake {
     }
   }
 
+  /** Whether it has ended (authenticated, refused or failed). */
+  get finished(): boolean {
+    return this.#done;
+  }
+
+  /** Ends it from outside (the node makes room for a newer connection): refuse with `error`, then close. */
+  evict(error: AccordError): void {
+    this.#refuse(error);
+  }
+
   #who(): string {
     return this.#peer ? `mesh node '${this.#peer.node}' (${this.#socket.remote})` : `mesh peer ${this.#socket.remote}`;
   }
@@ -141,6 +151,7 @@ export class Handshake {
 
   #succeed(): void {
     this.#finish();
+    this.#socket.authenticated();
     this.#events.authenticated({ peer: this.#peer!.node, instance: this.#peer!.instance, protocol: this.#protocol, role: this.#options.role });
   }
 

@@ -18,11 +18,13 @@ import { FramedSocket } from './framed-socket.js';
 import { Gossip } from './gossip.js';
 import { Handshake, type HandshakeResult } from './handshake.js';
 import { Membership } from './membership.js';
+import { registerMeshMetrics } from './mesh-metrics.js';
 import { MeshRouter } from './mesh-router.js';
 import type { NodeRecord } from './node-record.js';
 import { NodeWarnings } from './node-warnings.js';
 import { checkNodeId, type ResolvedMeshOptions } from './options.js';
 import { PeerAdmission } from './peer-admission.js';
+import { isEviction, PendingHandshakes } from './pending-handshakes.js';
 import { MeshKey, type HandshakeRole } from './peer-auth.js';
 import { PeerLink, type LinkEvents, type LinkLimits, type LocalServices } from './peer-link.js';
 import { RouteTable } from './route-table.js';
@@ -60,6 +62,7 @@ interface Running {
   events: EventRelay;
   dialer: Dialer;
   admission: PeerAdmission;
+  pending: PendingHandshakes;
   limits: LinkLimits;
   local: LocalServices;
   server: Server | undefined;
@@ -75,7 +78,6 @@ export class MeshNode {
   readonly #ownNonces = new Set<string>();
   readonly #waiters = new ServiceWaiters();
   #run: Running | undefined;
-  #pendingHandshakes = 0;
   #stopping: Promise<void> | undefined;
 
   constructor(options: ResolvedMeshOptions) {
@@ -144,6 +146,7 @@ export class MeshNode {
     const run: Running = {
       dispatcher, self, logger, warnings, membership, gossip, routes, router, events, dialer, limits, local, server: undefined,
       admission: new PeerAdmission(self, this.#links, options.maxPeers),
+      pending: new PendingHandshakes(options.maxPendingHandshakes, self, logger),
       cleanup: [() => clearInterval(sweep)],
     };
     this.#run = run;
@@ -158,7 +161,11 @@ export class MeshNode {
       if (options.advertise === undefined && !WILDCARD_HOSTS.has(options.host)) gossip.updateOwn({ addr: formatAddress({ host: options.host, port: this.port! }) });
       if (membership.own.addr === undefined) logger.warn({ node: self }, `mesh node listens on ${options.host}, which peers cannot dial: set transports.mesh.advertise so gossip can tell them where to`);
     }
-    run.cleanup.push(dispatcher.addRouter(router), events.start());
+    run.cleanup.push(dispatcher.addRouter(router), events.start(), registerMeshMetrics(dispatcher, {
+      links: () => count(this.#links.values(), (link) => link.usable),
+      nodes: () => count(membership.others(), (record) => !record.leaving),
+      routedCallsPending: () => router.inFlight,
+    }));
     logger.info({ node: self, url: this.url, seeds: options.seeds, tls: options.tls ? (options.tls === true ? 'psk' : 'certificate') : 'off' }, 'mesh node started');
     await Promise.all(options.seeds.map((seed) => dialer.seed(seed)));
   }
@@ -215,7 +222,7 @@ export class MeshNode {
   }
 
   #inbound(socket: Socket): void {
-    if (!this.started || this.#pendingHandshakes >= this.options.maxPendingHandshakes) {
+    if (!this.started || !this.#run!.pending.makeRoom()) {
       socket.destroy();
       return;
     }
@@ -239,22 +246,23 @@ export class MeshNode {
   #handshake(socket: Socket, role: HandshakeRole): Promise<PeerLink> {
     const run = this.#run!;
     const framed = new FramedSocket(socket, this.options.maxFrameBytes);
-    this.#pendingHandshakes++;
     return new Promise((resolve, reject) => {
       const options = { self: run.self, instance: this.instance, key: this.#key, role, timeoutMs: this.options.handshakeTimeoutMs, ownNonces: this.#ownNonces, admit: this.#admit };
-      new Handshake(framed, options, {
+      const handshake: Handshake = new Handshake(framed, options, {
         authenticated: (result) => {
-          this.#pendingHandshakes--;
+          run.pending.remove(handshake);
           resolve(this.#attach(framed, result));
         },
         failed: (error) => {
-          this.#pendingHandshakes--;
-          // A refusal (bad key, id in use, no common version, garbage) is worth a warning; a dropped connection is not.
-          // The dialer's own failures are logged by the Dialer, with its backoff.
-          if (role === 'acceptor') run.logger[REFUSALS.has(error.code) ? 'warn' : 'debug']({ node: run.self, remote: framed.remote, code: error.code }, `mesh handshake failed: ${error.message}`);
+          run.pending.remove(handshake);
+          // A refusal (bad key, id in use, no common version, garbage) is worth a warning; a dropped connection is not,
+          // nor is each eviction (PendingHandshakes reports those). The dialer's own failures are logged by the Dialer.
+          const refusal = REFUSALS.has(error.code) && !isEviction(error);
+          if (role === 'acceptor') run.logger[refusal ? 'warn' : 'debug']({ node: run.self, remote: framed.remote, code: error.code }, `mesh handshake failed: ${error.message}`);
           reject(error);
         },
       });
+      run.pending.add(handshake, role);
     });
   }
 
@@ -334,4 +342,10 @@ export class MeshNode {
     this.#run?.routes.invalidate();
     this.#waiters.changed();
   }
+}
+
+function count<T>(items: Iterable<T>, test: (item: T) => boolean): number {
+  let n = 0;
+  for (const item of items) if (test(item)) n++;
+  return n;
 }

@@ -94,6 +94,8 @@ const KNOWN = new Set([
 ]);
 
 const MIN_KEY_LENGTH = 16;
+/** The smallest `maxFrameBytes` a node takes, or accepts from a peer's `state`: room for any control frame and error. */
+export const MIN_FRAME_BYTES = 64 * 1024;
 
 function invalid(field: string, problem: string): AccordError {
   return new AccordError('INVALID_ARGUMENT', `transports.mesh.${field} ${problem}`);
@@ -137,7 +139,7 @@ export function resolveMeshOptions(options: MeshOptions, defaults: { relay: bool
     relay: options.relay ?? defaults.relay,
     dialDiscovered: options.dialDiscovered ?? true,
     maxPeers: count(options, 'maxPeers', 64),
-    maxFrameBytes: count(options, 'maxFrameBytes', 4 * 1024 * 1024, 64 * 1024),
+    maxFrameBytes: count(options, 'maxFrameBytes', 4 * 1024 * 1024, MIN_FRAME_BYTES),
     maxInFlightPerLink: count(options, 'maxInFlightPerLink', 4096),
     maxRoutedInFlight: count(options, 'maxRoutedInFlight', 16_384),
     streamCreditWindow: count(options, 'streamCreditWindow', 1024),

@@ -19,6 +19,7 @@ import { ServerSession } from '../../link/server-session.js';
 import type { ControlFrame, EventFrame, GossipFrame, StateFrame } from './control-frames.js';
 import type { FramedSocket } from './framed-socket.js';
 import type { HandshakeResult } from './handshake.js';
+import { MIN_FRAME_BYTES } from './options.js';
 import { RoutedStreamCall, RoutedUnaryCall, type AttemptHost, type RoutedUnary } from './routed-call.js';
 import { FINGERPRINT_HEADER, fingerprintMatches } from './route-table.js';
 
@@ -201,12 +202,16 @@ export class PeerLink implements CallHost {
 
   #onControl(frame: ControlFrame): void {
     switch (frame.type) {
-      case 'state':
+      case 'state': {
+        // Limits are agreed once: a later state could shrink them until not even an error fits.
+        const refused = this.#stateRefusal(frame);
+        if (refused) return this.close('protocolError', refused);
         this.socket.peerMaxBytes = frame.maxFrameBytes;
         this.#channel.maxMessageBytes = frame.maxFrameBytes;
         this.synced = true;
         this.#events.state(this, frame);
         return this.#resolveSynced(undefined);
+      }
       case 'gossip':
         return this.#events.gossip(this, frame);
       case 'event':
@@ -220,6 +225,14 @@ export class PeerLink implements CallHost {
       default:
         return this.close('protocolError', `unexpected mesh '${frame.type}' frame after the handshake`);
     }
+  }
+
+  /** Why the peer's state frame is refused (a second one, or a frame limit below the minimum), or undefined. */
+  #stateRefusal(frame: StateFrame): string | undefined {
+    // Short: the reason travels in a close that may be cut to 123 bytes, after the link's own prefix.
+    if (this.synced) return 'got a second state frame (state is sent once, after the handshake)';
+    if (frame.maxFrameBytes < MIN_FRAME_BYTES) return `got state maxFrameBytes ${frame.maxFrameBytes}, below the minimum of ${MIN_FRAME_BYTES}`;
+    return undefined;
   }
 
   #onClosed(error: AccordError): void {

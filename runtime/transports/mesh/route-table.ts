@@ -5,6 +5,8 @@
  * and indexes what those nodes serve by service, version and method. Rebuilt lazily after any
  * change to links or records (meshes are small; a rebuild is a walk over the records).
  */
+import { FINGERPRINT_PREFIX_LENGTH } from '../../core/contract-fingerprints.js';
+import { META_HEADERS } from '../../core/envelope.js';
 import type { ContractIndex } from './contract-index.js';
 import { ABSENT } from './contract-index.js';
 import type { Membership } from './membership.js';
@@ -13,12 +15,11 @@ import type { PeerLink } from './peer-link.js';
 
 /**
  * Call metadata naming the method fingerprint the caller expects, set while a call has more than
- * one hop to go: the first FINGERPRINT_PREFIX hex digits of it (60 bits tell contract versions
- * apart, and MessagePack decodes strings under 16 bytes fastest). A longer value (the whole
- * fingerprint) is accepted too; a shorter one matches nothing.
+ * one hop to go: the first FINGERPRINT_PREFIX hex digits of it (core/contract-check.ts). A longer
+ * value (the whole fingerprint) is accepted too; a shorter one matches nothing.
  */
-export const FINGERPRINT_HEADER = 'accord-fingerprint';
-export const FINGERPRINT_PREFIX = 15;
+export const FINGERPRINT_HEADER = META_HEADERS.fingerprint;
+const FINGERPRINT_PREFIX = FINGERPRINT_PREFIX_LENGTH;
 
 /** What a node writes in FINGERPRINT_HEADER for a method fingerprint. */
 export function fingerprintHeader(fingerprint: string): string {

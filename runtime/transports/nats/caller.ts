@@ -12,8 +12,12 @@
  * subject) and the server running it pings back; a stream's server pings on its own. After
  * `missedHeartbeats` silent intervals the call fails with UNAVAILABLE, long before its deadline.
  * Plain calls thus carry no headers at all, like any NATS request.
+ *
+ * NATS drops a message its user may not publish and says so only on the connection (`-ERR
+ * Permissions Violation`): `refused()` turns that into PERMISSION_DENIED for the calls sent to that
+ * subject, at once, instead of letting them wait for their heartbeats to fail.
  */
-import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { createInbox, PermissionViolationError, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { OutgoingCall } from '../../core/client-transport.js';
 import { msgpackCodec, type Codec } from '../../core/codecs.js';
 import { AccordError } from '../../core/errors.js';
@@ -89,7 +93,7 @@ export class NatsCaller implements CallHost {
       maxPending: options.maxPending ?? 10_000,
     };
     this.#inbox = `${createInbox(options.inboxPrefix)}.`;
-    this.#sub = nc.subscribe(`${this.#inbox}*`, { callback: (_error, msg) => this.#onReply(msg) });
+    this.#sub = nc.subscribe(`${this.#inbox}*`, { callback: (error, msg) => (error ? this.#inboxFailed(error) : this.#onReply(msg)) });
     this.#plainHeaders = this.#buildHeaders(undefined, undefined);
     this.#sweep = setInterval(() => this.#check(), Math.max(50, this.#options.heartbeatMs / 2));
     this.#sweep.unref?.();
@@ -123,6 +127,16 @@ export class NatsCaller implements CallHost {
     const held = [...this.#held];
     this.#held.clear();
     for (const [call, request] of held) this.#publish(call, request);
+  }
+
+  /**
+   * The NATS server reported an error on the connection (a status of type `error`). A publish this
+   * connection's user is not allowed fails the calls sent to that subject with PERMISSION_DENIED.
+   */
+  refused(error: Error): void {
+    if (!(error instanceof PermissionViolationError) || error.operation !== 'publish') return;
+    const denied = new AccordError('PERMISSION_DENIED', `the NATS server refused this connection's publish to ${error.subject}: its user has no permission to publish there (${error.message})`);
+    for (const call of [...this.#pending.values()]) if (call.sent && this.subject(call.call) === error.subject) call.fail(denied);
   }
 
   /** Fails every call with `error` and refuses new ones (the connection closed or the client was closed). */
@@ -216,6 +230,14 @@ export class NatsCaller implements CallHost {
       record[HEADERS.heartbeat] = String(this.#options.heartbeatMs);
     }
     return isEmpty(record) ? undefined : toHeaders(record);
+  }
+
+  /** The reply subscription ended (its user may not subscribe to the inbox): no call can be answered on this connection. */
+  #inboxFailed(error: Error): void {
+    const inbox = `${this.#inbox}*`;
+    this.close(error instanceof PermissionViolationError
+      ? new AccordError('PERMISSION_DENIED', `the NATS server refused this connection's subscription to its reply subject ${inbox}: its user has no permission to subscribe there (allow _INBOX.> or set inboxPrefix)`)
+      : new AccordError('UNAVAILABLE', `the subscription to the reply subject ${inbox} failed: ${error.message}`));
   }
 
   #onReply(msg: Msg): void {

@@ -6,7 +6,7 @@
  * clients, and sent once NATS is back), and nats.js resubscribes events after a reconnect. A
  * circuit breaker fails unary calls at once after repeated UNAVAILABLE or timeouts (`circuit`).
  */
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { PermissionViolationError, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { circuitBreakerFor, guardWithBreaker, type CircuitBreaker, type CircuitOptions } from '../../core/circuit-breaker.js';
 import type { ClientTransport, EventSubscription, OutgoingCall } from '../../core/client-transport.js';
 import { jsonCodec, msgpackCodec } from '../../core/codecs.js';
@@ -166,6 +166,7 @@ class NatsClient implements NatsClientTransport {
     for await (const status of nc.status()) {
       if (status.type === 'disconnect') caller.disconnected();
       else if (status.type === 'reconnect') caller.reconnected();
+      else if (status.type === 'error') caller.refused(status.error);
     }
   }
 
@@ -174,7 +175,10 @@ class NatsClient implements NatsClientTransport {
     const subject = this.#subjects.event(service, version, event);
     entry.sub = nc.subscribe(subject, {
       callback: (error, msg) => {
-        if (error) return this.#report(new AccordError('UNAVAILABLE', `subscription to ${subject} failed: ${error.message}`), entry.spec);
+        if (error) {
+          const denied = error instanceof PermissionViolationError;
+          return this.#report(new AccordError(denied ? 'PERMISSION_DENIED' : 'UNAVAILABLE', `subscription to ${subject} failed: ${error.message}`), entry.spec);
+        }
         let data: unknown;
         try {
           data = decodeBody(codecOf(msg.headers?.get(HEADERS.contentType) || undefined), msg.data, `the event on ${subject}`);

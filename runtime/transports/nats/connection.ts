@@ -3,6 +3,8 @@
  * user/password, nkey seed, credentials file) passed through to nats.js, plus the few other nats.js
  * options worth tuning, checked by name. When NATS is down at start, `connectWaitMs` decides:
  * fail at once (0, the default) with an error naming the servers, or keep trying for that long.
+ * TLS (`tls: { ca, cert, key }` or their `...File` forms) is nats.js's own, passed through: a
+ * server that requires TLS gets it, and one whose certificate is not trusted is refused.
  */
 import { readFileSync } from 'node:fs';
 import { AuthorizationError, connect, credsAuthenticator, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
@@ -23,8 +25,13 @@ export interface NatsConnectOptions {
   name?: string;
   /** When NATS is unreachable at start: 0 fails at once (default); more keeps trying that long. */
   connectWaitMs?: number;
-  /** nats.js options passed through as they are. */
+  /**
+   * TLS, passed through to nats.js: `ca` (or `caFile`) to trust the server's certificate, `cert` and
+   * `key` (or `certFile`, `keyFile`) when the server asks for client certificates. A server that
+   * requires TLS gets it even without this option (then trusted by the system's CAs).
+   */
   tls?: NodeConnectionOptions['tls'];
+  /** nats.js options passed through as they are. */
   reconnect?: boolean;
   /** Default here: -1 (never give up); nats.js's own default is 10. */
   maxReconnectAttempts?: number;
@@ -97,9 +104,26 @@ export function natsOptions(options: NatsConnectOptions, defaults: Partial<NodeC
   return out;
 }
 
+/** Node's codes for a server certificate that does not verify. */
+const UNTRUSTED_CERTIFICATE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/;
+
+function untrustedCertificate(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && UNTRUSTED_CERTIFICATE.test(code);
+}
+
+/** What to do about a TLS failure, when the error looks like one. */
+function tlsHint(error: unknown, opts: NodeConnectionOptions, where: string): string {
+  if (untrustedCertificate(error)) return ` (the NATS server's TLS certificate is not trusted: give ${where}.tls.ca, or caFile, the CA that signed it)`;
+  // nats.js sees a server that refuses the client's certificate only as a connection that never answers.
+  if (opts.tls && (opts.tls.cert || opts.tls.certFile) && /timeout/i.test((error as Error)?.message ?? '')) return ' (if the server checks client certificates, it may have refused tls.cert: nats.js reports that only as a timeout)';
+  return '';
+}
+
 /**
  * Connects, or throws an Error naming the servers and the cause. With `connectWaitMs` it retries
- * with backoff until that time has passed; an authorization failure is final at once.
+ * with backoff until that time has passed; an authorization failure or an untrusted server
+ * certificate is final at once.
  */
 export async function openConnection(options: NatsConnectOptions, defaults: Partial<NodeConnectionOptions>, where: string): Promise<NatsConnection> {
   const opts = natsOptions(options, defaults, where);
@@ -112,9 +136,10 @@ export async function openConnection(options: NatsConnectOptions, defaults: Part
       return await connect(waitMs > 0 && opts.timeout === undefined ? { ...opts, timeout: Math.max(500, Math.min(20_000, left)) } : opts);
     } catch (error) {
       const leftNow = until - Date.now();
-      if (error instanceof AuthorizationError || leftNow <= 0) {
-        const waited = waitMs > 0 ? ` after trying for ${waitMs} ms` : ' (set connectWaitMs to keep trying)';
-        throw new Error(`${where}: cannot connect to NATS at ${servers}${waited}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      const final = error instanceof AuthorizationError || untrustedCertificate(error);
+      if (final || leftNow <= 0) {
+        const waited = final ? '' : waitMs > 0 ? ` after trying for ${waitMs} ms` : ' (set connectWaitMs to keep trying)';
+        throw new Error(`${where}: cannot connect to NATS at ${servers}${waited}: ${(error as Error)?.message ?? String(error)}${tlsHint(error, opts, where)}`, { cause: error });
       }
       // The last attempt lands on the end of the wait, not before it.
       await sleep(Math.min(leftNow, backoffDelay(attempt, { initialMs: 100, maxMs: 2_000 })));

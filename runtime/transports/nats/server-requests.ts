@@ -132,7 +132,12 @@ export class RequestHandler {
         seq++;
       },
       end: (error) => this.#endStream(call, failure ?? error, seq),
-    }, { credit: Math.min(credit, this.#limits.maxStreamCredit), maxCredit: this.#limits.maxStreamCredit });
+    }, {
+      credit: Math.min(credit, this.#limits.maxStreamCredit),
+      maxCredit: this.#limits.maxStreamCredit,
+      // A caller that never grants more credit (and asked for no heartbeats) holds the stream only until its deadline.
+      scope: call,
+    });
     call.sender = sender;
     void sender.run();
   }

@@ -219,6 +219,10 @@ class NatsTransport implements NatsServerTransport {
         running.caller.reconnected();
         if (running.micro && !running.handler.draining) this.#announce(nc, running.micro);
         running.dispatcher.logger.info({ server: status.server }, 'nats: reconnected');
+      } else if (status.type === 'error') {
+        // e.g. a permissions violation: calls routed to a subject this user may not publish to fail at once.
+        running.caller.refused(status.error);
+        running.dispatcher.logger.warn({ err: status.error }, `nats: the NATS server reported an error: ${status.error.message}`);
       }
     }
   }

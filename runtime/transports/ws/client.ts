@@ -6,6 +6,7 @@
  * Browser-safe: this file and its imports use no Node modules; `ws` is only loaded lazily when
  * the platform has no WebSocket and none was passed.
  */
+import type { ContractFingerprints } from '../../core/contract-fingerprints.js';
 import { AccordError } from '../../core/errors.js';
 import type { EventSubscription } from '../../core/client-transport.js';
 import { selectCodecName } from '../../core/codec-registry.js';
@@ -25,6 +26,12 @@ export interface WsClientOptions {
   url: string;
   /** Sent in the hello frame and merged into every call's metadata on the server (e.g. `authorization`). */
   metadata?: Record<string, string>;
+  /**
+   * The fingerprints of the contracts this client was built against (`contractFingerprints` from
+   * the generated `fingerprints.ts`), sent once in the hello: the server checks every call against
+   * its own contract and refuses (contractCheck 'strict') or reports ('warn') a mismatch.
+   */
+  contracts?: ContractFingerprints;
   /**
    * 'json' (text frames, readable in devtools; the default) or MessagePack (binary frames, bytes
    * without base64): `'msgpack'` after `import 'accord-rpc/msgpack'`, or that entry's `msgpack` codec.
@@ -75,17 +82,14 @@ async function dialWebSocket(options: WsClientOptions, codec: CodecName, hooks: 
   const opened = new Promise<ClientSession>((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(new AccordError('UNAVAILABLE', `no welcome from ${options.url} within ${timeoutMs} ms`));
-      try {
-        socket.close();
-      } catch {
-        // never opened
-      }
+      // Closing a socket that is still connecting aborts it (browsers and ws alike); it does not throw.
+      socket.close();
     }, timeoutMs);
     socket.addEventListener('open', () => {
       clearTimeout(timer);
       const channel = new FrameChannel(linkSocketOf(socket), { codec, parse: parseCalleeFrame, maxMessageBytes: 1024 * 1024, highWaterBytes: Infinity }, (frame) => session!.handle(frame as ServerFrame));
       const remainingMs = Math.max(1, timeoutMs - (Date.now() - started));
-      session = new ClientSession(channel, { peer: options.url, heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000, connectTimeoutMs: remainingMs }, hooks, helloFrame(codec, options.metadata));
+      session = new ClientSession(channel, { peer: options.url, heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000, connectTimeoutMs: remainingMs }, hooks, helloFrame(codec, options.metadata, options.contracts));
       resolve(session);
     });
     socket.addEventListener('close', (event: { code?: number; reason?: string }) => {

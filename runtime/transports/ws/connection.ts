@@ -196,6 +196,7 @@ export class WsConnection {
     this.#channel.codec = hello.codec;
     // The session holds this object as its connection metadata: hello metadata goes on top.
     if (hello.metadata) Object.assign(this.#upgradeHeaders, lowerCaseKeys(hello.metadata));
+    this.#session.useContracts(hello.contracts);
     this.#state = 'open';
     const l = this.#limits;
     this.#channel.send(welcomeFrame(hello.codec, { maxFrameBytes: l.maxFrameBytes, maxInFlight: l.maxInFlight, maxStreamCredit: l.maxStreamCredit, heartbeatIntervalMs: l.heartbeatIntervalMs }));
