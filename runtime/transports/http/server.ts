@@ -18,6 +18,7 @@ import { registerBodyParsers } from './body-parsers.js';
 import { InFlightCalls } from './calls.js';
 import { answerClientError } from './client-errors.js';
 import { limitConnections } from './connection-limit.js';
+import { lingerOnClose } from './lingering-close.js';
 import { registerCors, type CorsOptions } from './cors.js';
 import { notFoundBody, registerPages, type PublicServer } from './docs.js';
 import { EventStreams, type EventStreamLimits } from './event-streams.js';
@@ -139,6 +140,7 @@ class HttpServerTransport implements HttpTransport {
 
     registerBodyParsers(app);
     limitConnections(app, o.maxConnections ?? 10_000);
+    lingerOnClose(app.server);
     if (o.cors) registerCors(app, o.cors);
     app.setErrorHandler((error: FastifyError | AccordError, req, reply) => {
       sendError(reply, fromFastifyError(error, this.#options.bodyLimitBytes ?? 1024 * 1024, dispatcher), wantsMsgpack(req.headers));

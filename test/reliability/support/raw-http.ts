@@ -10,11 +10,7 @@ export interface RawResponse {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
-  /**
-   * The connection closed before the whole body came: a server that closes while the request's
-   * own body is still arriving (one no route reads, e.g. on a GET) resets the connection, and the
-   * reset drops the end of the answer.
-   */
+  /** The connection closed before the whole body came. */
   truncated?: boolean;
 }
 
