@@ -35,12 +35,7 @@ export async function serveOverNats(servers: string[], nodeId: string, logDir: s
     ACCORD_METRICS_PORT: '0',
     ...options.env,
   });
-  try {
-    await waitForUrls(child, 30_000);
-  } catch (error) {
-    killChild(child);
-    throw error;
-  }
+  await waitForUrls(child, 30_000);
   return {
     ...child,
     pid: child.process.pid!,

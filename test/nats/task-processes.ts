@@ -27,12 +27,7 @@ export async function serveTasks(servers: string[], nodeId: string, logDir: stri
     ACCORD_METRICS_PORT: '0',
     ...env,
   });
-  try {
-    await waitForUrls(child, 30_000);
-  } catch (error) {
-    killChild(child);
-    throw error;
-  }
+  await waitForUrls(child, 30_000);
   return {
     ...child,
     pid: child.process.pid!,

@@ -7,8 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawPeer } from '../mesh/harness.js';
-import { collect, MESH_KEY, meshHandshake, sessionFrames, type Seen } from './support/mesh-cases.js';
-import { Target } from './support/target.js';
+import { collect, meshHandshake, sessionFrames, type Seen } from './support/mesh-cases.js';
+import { MeshTarget } from './support/mesh-target.js';
+import type { Target } from './support/target.js';
 
 /** What the node sends until it closes the connection (at most `ms`), and whether it did. */
 async function untilClosed(peer: RawPeer, ms: number): Promise<{ received: Seen; closed: boolean }> {
@@ -20,22 +21,18 @@ async function untilClosed(peer: RawPeer, ms: number): Promise<{ received: Seen;
 const linkError = (received: Seen) => sessionFrames(received).find((frame) => frame?.type === 'error' && frame.id === undefined);
 
 describe('mesh link state', () => {
+  let node: MeshTarget;
   let target: Target;
   let port: number;
-  const peers: RawPeer[] = [];
-  const connect = async () => {
-    const peer = await RawPeer.connect(port);
-    peers.push(peer);
-    return peer;
-  };
+  const connect = () => node.connect();
 
   beforeAll(async () => {
-    target = await Target.start({ mesh: { key: MESH_KEY, heartbeatIntervalMs: 2_000 } });
-    port = target.ready.meshPort!;
+    node = await MeshTarget.start();
+    target = node.target;
+    port = node.port;
   });
   afterAll(async () => {
-    for (const peer of peers) peer.close();
-    await target?.stop();
+    await node?.stop();
   });
 
   it('closes the link with PROTOCOL_ERROR, saying why, when the peer sends a second state frame', async () => {

@@ -12,10 +12,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lengthPrefixed } from 'accord-rpc/link';
 import { encodeControl, meshClient, MeshKey, type HelloFrame, type MeshClientTransport, type NodeRecord, type RefuseFrame } from 'accord-rpc/mesh';
-import { RawPeer } from '../mesh/harness.js';
 import { ConnectionFlood } from './support/connection-flood.js';
 import { collect, MESH_KEY, sessionFrames, type Seen } from './support/mesh-cases.js';
-import { MiB, Target } from './support/target.js';
+import { MeshTarget } from './support/mesh-target.js';
+import { MiB, type Target } from './support/target.js';
 
 const LIMITS = { handshakeTimeoutMs: 5_000, maxPendingHandshakes: 64, maxFrameBytes: 4 * MiB };
 /** Well under the handshake timeout: what "at once" means here. */
@@ -32,22 +32,18 @@ function claim(length: number): Buffer {
 }
 
 describe('mesh peers before authentication', () => {
+  let node: MeshTarget;
   let target: Target;
   let port: number;
-  const peers: RawPeer[] = [];
-  const connect = async () => {
-    const peer = await RawPeer.connect(port);
-    peers.push(peer);
-    return peer;
-  };
+  const connect = () => node.connect();
 
   beforeAll(async () => {
-    target = await Target.start({ mesh: { key: MESH_KEY, heartbeatIntervalMs: 2_000, ...LIMITS } });
-    port = target.ready.meshPort!;
+    node = await MeshTarget.start(LIMITS);
+    target = node.target;
+    port = node.port;
   });
   afterAll(async () => {
-    for (const peer of peers) peer.close();
-    await target?.stop();
+    await node?.stop();
   });
 
   it(`links a real peer at once while ${LIMITS.maxPendingHandshakes} silent connections fill maxPendingHandshakes, closing the oldest to make room`, async () => {

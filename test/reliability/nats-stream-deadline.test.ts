@@ -6,50 +6,26 @@
  * runs in its own process, on a real nats-server; requests are published raw.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, createInbox, type Msg, type NatsConnection } from '@nats-io/transport-node';
-import { startNatsServer, type NatsServer } from '../support/nats-server.js';
+import type { Msg } from '@nats-io/transport-node';
 import { decodeErrorBody } from './support/clear-errors.js';
 import { eventually } from './support/connection-flood.js';
-import { rawHeaders } from './support/nats-cases.js';
-import { Target } from './support/target.js';
-import { WellBehavedClients } from './support/well-behaved.js';
+import { NatsTarget } from './support/nats-target.js';
 
 const MAX_IN_FLIGHT = 20;
 /** The server's deadline for calls that name none. */
 const DEFAULT_TIMEOUT_MS = 1_000;
 
 describe('NATS streams paused for credit', () => {
-  let nats: NatsServer;
-  let target: Target;
-  let clients: WellBehavedClients;
-  let nc: NatsConnection;
+  let t: NatsTarget;
   beforeAll(async () => {
-    nats = await startNatsServer();
-    target = await Target.start({ defaultTimeoutMs: DEFAULT_TIMEOUT_MS, nats: { servers: nats.url, maxInFlight: MAX_IN_FLIGHT, discoveryWaitMs: 50 } });
-    clients = new WellBehavedClients(target, ['nats'], { nats: { url: nats.url } });
-    nc = await connect({ servers: nats.url });
-    await clients.check();
+    t = await NatsTarget.start({ maxInFlight: MAX_IN_FLIGHT, defaultTimeoutMs: DEFAULT_TIMEOUT_MS });
   });
   afterAll(async () => {
-    await nc?.close();
-    await clients?.close();
-    await target?.stop();
-    await nats?.stop();
+    await t?.stop();
   });
 
-  /** Asks for a long probe.count with one credit, no heartbeats, and never grants more; returns what comes back. */
-  function stingyStream(headers: Record<string, string> = {}): Msg[] {
-    const replies: Msg[] = [];
-    const inbox = createInbox();
-    nc.subscribe(inbox, {
-      callback: (_error, msg) => {
-        replies.push(msg);
-      },
-    });
-    nc.publish('accord.probe.v1.count', JSON.stringify({ count: 1_000_000 }), { reply: inbox, headers: rawHeaders({ 'accord-stream': '1', ...headers }) });
-    return replies;
-  }
-
+  /** A long probe.count with one credit, no heartbeats, and never more credit. */
+  const stingyStream = (headers: Record<string, string> = {}) => t.stingyStream({ 'accord-stream': '1', ...headers });
   const errorOf = (msg: Msg) => decodeErrorBody(undefined, msg.data);
 
   it('ends such a stream at the deadline its caller gave, with DEADLINE_EXCEEDED after the item it had credit for', async () => {
@@ -59,17 +35,17 @@ describe('NATS streams paused for credit', () => {
     expect(item!.headers?.get('accord-frame')).toBe('item');
     expect(last!.headers?.get('Nats-Service-Error-Code')).toBe('504');
     expect(errorOf(last!)).toMatchObject({ code: 'DEADLINE_EXCEEDED' });
-    expect(await eventually(async () => (await target.stats()).natsInFlight === 0, 1_000)).toBe(true);
+    expect(await eventually(async () => (await t.target.stats()).natsInFlight === 0, 1_000)).toBe(true);
   }, 10_000);
 
   it(`frees the slots of ${MAX_IN_FLIGHT} such streams naming no deadline at the server's default one, so calls are served again`, async () => {
     const streams = Array.from({ length: MAX_IN_FLIGHT }, () => stingyStream());
-    expect(await eventually(async () => (await target.stats()).natsInFlight === MAX_IN_FLIGHT, 3_000)).toBe(true);
-    const refused = await nc.request('accord.math.v1.add', JSON.stringify({ a: 1, b: 2 }), { timeout: 3_000 });
+    expect(await eventually(async () => (await t.target.stats()).natsInFlight === MAX_IN_FLIGHT, 3_000)).toBe(true);
+    const refused = await t.nc.request('accord.math.v1.add', JSON.stringify({ a: 1, b: 2 }), { timeout: 3_000 });
     expect(errorOf(refused)).toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
-    expect(await eventually(async () => (await target.stats()).natsInFlight === 0, DEFAULT_TIMEOUT_MS + 2_000)).toBe(true);
+    expect(await eventually(async () => (await t.target.stats()).natsInFlight === 0, DEFAULT_TIMEOUT_MS + 2_000)).toBe(true);
     expect(streams.map((replies) => errorOf(replies.at(-1)!))).toEqual(streams.map(() => expect.objectContaining({ code: 'DEADLINE_EXCEEDED' })));
-    await clients.check();
-    expect(target.problem()).toBeUndefined();
+    await t.clients.check();
+    expect(t.target.problem()).toBeUndefined();
   }, 15_000);
 });

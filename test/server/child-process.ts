@@ -28,7 +28,7 @@ export function spawnTsx(args: string[], env: Record<string, string> = {}): Chil
   return { process: child, stdout: () => out, stderr: () => err, exited };
 }
 
-/** Waits for the `ACCORD_URLS {...}` line on stdout. */
+/** Waits for the `ACCORD_URLS {...}` line on stdout; a child that does not print it in time is killed. */
 export async function waitForUrls(child: Child, timeoutMs = 20_000): Promise<Record<string, string>> {
   const until = Date.now() + timeoutMs;
   let exited = false;
@@ -37,6 +37,7 @@ export async function waitForUrls(child: Child, timeoutMs = 20_000): Promise<Rec
     const urls = parseUrlsLine(child.stdout());
     if (urls) return urls;
     if (exited || Date.now() > until) {
+      killChild(child);
       throw new Error(`no URLs from the child (${exited ? 'it exited' : 'timed out'})\nstdout:\n${child.stdout()}\nstderr:\n${child.stderr()}`);
     }
     await new Promise((r) => setTimeout(r, 50));
