@@ -8,6 +8,7 @@ import type { ContextData } from './context.js';
 import type { DeadlineSweeper, HasDeadline } from './deadline-sweeper.js';
 import { AccordError } from './errors.js';
 import type { Execution, Executor } from './executor.js';
+import type { RunningCalls } from './running-calls.js';
 import type { ResolvedMethod } from './service-table.js';
 
 /** Reason given to handlers still watching their signal after the call ended (shared: no per-call stack capture). */
@@ -36,7 +37,11 @@ export class ActiveCall implements Execution, HasDeadline {
     readonly transport: string | undefined,
     /** When the dispatcher received the call (monotonicNow(); 0 without telemetry). */
     readonly startedAt: number,
-  ) {}
+    /** The dispatcher's count of running calls: this call is in it until done(). */
+    private readonly running: RunningCalls,
+  ) {
+    running.count++;
+  }
 
   /**
    * Starts watching the deadline. Only calls that go asynchronous need it: the sweeper's timer
@@ -123,7 +128,9 @@ export class ActiveCall implements Execution, HasDeadline {
   }
 
   done(): void {
+    if (this.#ended) return;
     this.#ended = true;
+    this.running.count--;
     // A finished call no longer needs its handler; late work that watches the signal sees the abort.
     if (this.scope.observed) this.scope.abort(CALL_ENDED);
   }

@@ -17,6 +17,7 @@ import { AccordError } from './errors.js';
 import type { Executor } from './executor.js';
 import { silentLogger } from './logger.js';
 import type { RoutedCalls } from './router.js';
+import type { RunningCalls } from './running-calls.js';
 import type { ResolvedMethod, ServiceTable } from './service-table.js';
 import { describeIssues, toIssues } from './validation.js';
 
@@ -26,6 +27,8 @@ export interface AdmissionRules {
   defaultTimeoutMs: number;
   /** The dispatcher's one deadline timer, shared with routed calls. */
   deadlines: DeadlineSweeper;
+  /** The dispatcher's count of calls running now. */
+  running: RunningCalls;
 }
 
 export class CallAdmission {
@@ -38,6 +41,7 @@ export class CallAdmission {
   readonly #maxHops: number;
   readonly #defaultTimeoutMs: number;
   readonly #deadlines: DeadlineSweeper;
+  readonly #running: RunningCalls;
   readonly #contracts: ContractCheck;
 
   constructor(table: ServiceTable, routed: RoutedCalls, options: DispatcherOptions, rules: AdmissionRules) {
@@ -48,6 +52,7 @@ export class CallAdmission {
     this.#maxHops = rules.maxHops;
     this.#defaultTimeoutMs = rules.defaultTimeoutMs;
     this.#deadlines = rules.deadlines;
+    this.#running = rules.running;
     this.#contracts = new ContractCheck(options.contractCheck ?? 'warn', options.logger ?? silentLogger);
   }
 
@@ -113,7 +118,7 @@ export class CallAdmission {
       callId: envelope.id, service: service.name, version: service.version, method: name,
       deadline: Number.isFinite(deadline) ? deadline : undefined, meta: envelope.meta, auth: principal,
     };
-    const call = new ActiveCall(service, name, method, input, context, scope, executor, deadline, this.#deadlines, target, envelope.transport, startedAt);
+    const call = new ActiveCall(service, name, method, input, context, scope, executor, deadline, this.#deadlines, target, envelope.transport, startedAt, this.#running);
     this.#options.telemetry?.open(call);
     return call;
   }

@@ -27,6 +27,7 @@ import { KeyedCalls } from './keyed-calls.js';
 import { silentLogger, type Logger } from './logger.js';
 import { DeadlineSweeper } from './deadline-sweeper.js';
 import { RoutedCalls, type Router } from './router.js';
+import { RunningCalls } from './running-calls.js';
 import { observedRoutedStream, observedRoutedUnary } from './observed-routing.js';
 import type { BoundService } from './service-binding.js';
 
@@ -44,6 +45,7 @@ export class Dispatcher {
   readonly #pool: Executor | undefined;
   readonly #options: DispatcherOptions;
   readonly #routed: RoutedCalls;
+  readonly #running = new RunningCalls();
   readonly #admission: CallAdmission;
   readonly #loggers: CallLoggers;
   /** Unary calls with an idempotency key; undefined when turned off. */
@@ -61,7 +63,7 @@ export class Dispatcher {
       this.logger.error({ err: error, event: `${event.service}.v${event.version}.${event.event}` }, 'an event listener failed');
     this.#checks = new ContractChecks(options.validateOutput ?? process.env.NODE_ENV !== 'production', this.logger);
     this.nodeId = options.nodeId ?? `node-${Math.random().toString(36).slice(2, 10)}`;
-    const rules = { nodeId: this.nodeId, maxHops: options.maxHops ?? 16, defaultTimeoutMs: options.defaultTimeoutMs ?? 30_000, deadlines: new DeadlineSweeper() };
+    const rules = { nodeId: this.nodeId, maxHops: options.maxHops ?? 16, defaultTimeoutMs: options.defaultTimeoutMs ?? 30_000, deadlines: new DeadlineSweeper(), running: this.#running };
     this.#routed = new RoutedCalls(rules);
     this.#table = new ServiceTable(options.services);
     this.#admission = new CallAdmission(this.#table, this.#routed, options, rules);
@@ -329,7 +331,9 @@ export class Dispatcher {
 
   /** A router for a call no local service answers (undefined: serve it here, or fail as usual). */
   #routeOf(envelope: CallEnvelope): ReturnType<RoutedCalls['find']> {
-    if (this.#routed.size === 0 || this.#table.lookup(envelope.service, envelope.version, envelope.method)) return undefined;
+    if (this.#routed.size === 0) return undefined;
+    const served = this.#table.lookup(envelope.service, envelope.version, envelope.method);
+    if (served) return this.#routed.offload(envelope, served.service.version, this.#running.count);
     return this.#routed.find(envelope.service, envelope.version, envelope.method);
   }
 

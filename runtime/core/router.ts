@@ -28,6 +28,14 @@ export interface Router {
   unary(envelope: CallEnvelope, scope: CallScope): Promise<unknown>;
   /** A routed server stream; `return()` on its iterator must stop the remote generator. */
   stream(envelope: CallEnvelope, scope: CallScope): AsyncIterable<unknown>;
+  /**
+   * Optional: whether a call this node serves itself should run elsewhere instead (the mesh with
+   * `localFirst: false` balances served calls too). Asked only for calls that have made no hop yet,
+   * so a call is balanced once, where it enters; `running` is how many calls run here now and
+   * `version` the version served here. Returns how the router reaches the method, or undefined to
+   * run the call here.
+   */
+  offload?(envelope: CallEnvelope, version: number, running: number): RoutedMethod | undefined;
 }
 
 export interface RoutingRules {
@@ -42,6 +50,8 @@ export interface RoutingRules {
 export class RoutedCalls {
   readonly #rules: RoutingRules;
   readonly #routers: Router[] = [];
+  /** The routers that may take calls served here (most have none: a served call then costs one check). */
+  readonly #offloaders: Router[] = [];
 
   constructor(rules: RoutingRules) {
     this.#rules = rules;
@@ -53,10 +63,23 @@ export class RoutedCalls {
 
   add(router: Router): () => void {
     this.#routers.push(router);
+    if (router.offload) this.#offloaders.push(router);
     return () => {
-      const index = this.#routers.indexOf(router);
-      if (index >= 0) this.#routers.splice(index, 1);
+      for (const list of [this.#routers, this.#offloaders]) {
+        const index = list.indexOf(router);
+        if (index >= 0) list.splice(index, 1);
+      }
     };
+  }
+
+  /** A router that takes this call although it is served here, if one wants it (see Router.offload). */
+  offload(envelope: CallEnvelope, version: number, running: number): { router: Router; method: RoutedMethod } | undefined {
+    if (this.#offloaders.length === 0 || envelope.meta.hops > 0) return undefined;
+    for (const router of this.#offloaders) {
+      const method = router.offload!(envelope, version, running);
+      if (method) return { router, method };
+    }
+    return undefined;
   }
 
   /** The first router that reaches the method, with what it knows of it. */

@@ -125,7 +125,7 @@ export class MeshNode {
     const links = () => this.#links.values();
     const gossip = new Gossip(membership, links, (records) => this.#onNews(records), logger);
     const routes = new RouteTable(membership, links, expected);
-    const router = new MeshRouter(routes, expected, options.maxRoutedInFlight);
+    const router = new MeshRouter(routes, expected, options.maxRoutedInFlight, options.localFirst);
     const events = new EventRelay(dispatcher, routes, { self, relay: options.relay, maxBufferedBytes: options.maxEventBufferBytes, logger });
     const dialer = new Dialer({ connect: (target) => this.#dial(target), wanted: (target) => this.#wanted(target) }, options.reconnect, logger);
     const limits: LinkLimits = {

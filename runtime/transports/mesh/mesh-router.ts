@@ -35,8 +35,11 @@ export class MeshRouter implements Router, AttemptHost {
   /** Calls this node has in flight per destination node. */
   readonly #perNode = new Map<string, number>();
   readonly #total: InFlight;
+  /** Set only with `localFirst: false`: the dispatcher then asks it about the calls this node serves. */
+  readonly offload?: (envelope: CallEnvelope, version: number, running: number) => RoutedMethod | undefined;
 
-  constructor(routes: RouteTable, expected: ContractIndex, maxInFlight: number) {
+  constructor(routes: RouteTable, expected: ContractIndex, maxInFlight: number, localFirst = true) {
+    if (!localFirst) this.offload = (envelope, version, running) => this.#offload(envelope, version, running);
     this.#routes = routes;
     this.#expected = expected;
     this.#total = new InFlight(maxInFlight);
@@ -142,6 +145,22 @@ export class MeshRouter implements Router, AttemptHost {
       deadline: meta.deadline, signal, hops: meta.hops, traceparent: meta.traceparent, visited: meta.visited,
     };
     return { offer, call };
+  }
+
+  /**
+   * A call this node serves goes to another node when the least loaded compatible one has fewer
+   * calls in flight from here than this node runs now (ties stay here: no hop is cheaper). Only
+   * nodes serving the version that would run here are considered.
+   */
+  #offload(envelope: CallEnvelope, version: number, running: number): RoutedMethod | undefined {
+    const { service, method, meta } = envelope;
+    const routes = this.#routes.find(service, envelope.version, method);
+    if (!routes || routes.version !== version) return undefined;
+    const known = this.#expected.method(service, version, method);
+    const expected = known === ABSENT ? undefined : known?.fingerprint;
+    const best = this.#choose(routes, routes.info.kind, expected, meta.visited, undefined);
+    if (!best || (this.#perNode.get(best.node) ?? 0) >= running) return undefined;
+    return routes.info;
   }
 
   /** The compatible offer with the fewest calls in flight, then the fewest hops; ties at random. */

@@ -28,6 +28,12 @@ export interface MeshOptions {
   relay?: boolean;
   /** Dial nodes learnt from gossip, forming a full mesh (default true). Off: only seeds are dialed. */
   dialDiscovered?: boolean;
+  /**
+   * Calls for methods this node serves run here (default true). `false`: such a call, where it
+   * enters the mesh, goes to another node serving the method when that node has fewer calls in
+   * flight from here than this node runs now (balanced once, then run where it lands).
+   */
+  localFirst?: boolean;
   /** Links at most (default 64); past it no more are dialed and new peers are refused. */
   maxPeers?: number;
   /** Largest message a peer may send, in bytes (default 4 MiB). */
@@ -70,6 +76,7 @@ export interface ResolvedMeshOptions {
   contracts: ServiceContract[];
   relay: boolean;
   dialDiscovered: boolean;
+  localFirst: boolean;
   maxPeers: number;
   maxFrameBytes: number;
   maxInFlightPerLink: number;
@@ -88,7 +95,7 @@ export interface ResolvedMeshOptions {
 }
 
 const KNOWN = new Set([
-  'port', 'host', 'advertise', 'seeds', 'key', 'tls', 'contracts', 'relay', 'dialDiscovered', 'maxPeers', 'maxFrameBytes',
+  'port', 'host', 'advertise', 'seeds', 'key', 'tls', 'contracts', 'relay', 'dialDiscovered', 'localFirst', 'maxPeers', 'maxFrameBytes',
   'maxInFlightPerLink', 'maxRoutedInFlight', 'streamCreditWindow', 'streamWindow', 'highWaterBytes', 'maxEventBufferBytes',
   'heartbeatIntervalMs', 'handshakeTimeoutMs', 'connectTimeoutMs', 'reconnect', 'forgetAfterMs', 'maxPendingHandshakes', 'logger',
 ]);
@@ -105,6 +112,13 @@ function count(options: MeshOptions, field: keyof MeshOptions, fallback: number,
   const value = options[field];
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) throw invalid(field, `must be a number ≥ ${min}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function flag(options: MeshOptions, name: 'localFirst', fallback: boolean): boolean {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw invalid(name, `must be true or false, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -138,6 +152,7 @@ export function resolveMeshOptions(options: MeshOptions, defaults: { relay: bool
     contracts: options.contracts ?? [],
     relay: options.relay ?? defaults.relay,
     dialDiscovered: options.dialDiscovered ?? true,
+    localFirst: flag(options, 'localFirst', true),
     maxPeers: count(options, 'maxPeers', 64),
     maxFrameBytes: count(options, 'maxFrameBytes', 4 * 1024 * 1024, MIN_FRAME_BYTES),
     maxInFlightPerLink: count(options, 'maxInFlightPerLink', 4096),
