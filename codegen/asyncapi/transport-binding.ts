@@ -1,10 +1,12 @@
 /**
  * What a transport adds to the AsyncAPI document for the events and server streams it carries:
  * a server, each channel's address and protocol bindings, and how a client speaks to it (frames,
- * subjects) as an `x-accord-<transport>` extension on each operation. Adding a transport (NATS
- * subjects, the mesh) is a new file beside ws.ts and one entry in TRANSPORT_BINDINGS.
+ * subjects) as an `x-accord-<transport>` extension on each operation. A transport is a file here
+ * (ws.ts, nats.ts, mesh.ts) and one entry in TRANSPORT_BINDINGS.
  */
 import type { ServiceContract } from '../../runtime/contract/index.js';
+import { meshBinding } from './mesh.js';
+import { natsBinding } from './nats.js';
 import { wsBinding } from './ws.js';
 
 type Doc = Record<string, unknown>;
@@ -35,4 +37,4 @@ export interface TransportBinding {
 }
 
 /** Every transport that carries events and streams. Order is the document's order. */
-export const TRANSPORT_BINDINGS: TransportBinding[] = [wsBinding];
+export const TRANSPORT_BINDINGS: TransportBinding[] = [wsBinding, natsBinding, meshBinding];

@@ -3,6 +3,7 @@
  * default) carries every subscription and stream as frames (docs/ws-protocol.md), so channels
  * have no address of their own; the operation's `x-accord-ws` extension shows the frames.
  */
+import { streamFrames } from './session-frames.js';
 import type { AsyncTarget, TransportBinding } from './transport-binding.js';
 
 const PROTOCOL_DOC = 'docs/ws-protocol.md';
@@ -42,17 +43,5 @@ function eventFrames({ service, name }: AsyncTarget): Record<string, unknown> {
     subscribed: { type: 'subscribed', id, service: service.name, version: service.version, event: name },
     event: { type: 'event', id, data: '<payload>' },
     unsubscribe: { type: 'unsubscribe', id },
-  };
-}
-
-function streamFrames({ service, name }: AsyncTarget): Record<string, unknown> {
-  const id = 1;
-  return {
-    call: { type: 'call', id, service: service.name, version: service.version, method: name, input: '<call payload>', stream: true, credit: 16 },
-    item: { type: 'item', id, output: '<item payload>' },
-    credit: { type: 'credit', id, credit: 8 },
-    end: { type: 'end', id },
-    error: { type: 'error', id, error: '<AccordError payload>' },
-    cancel: { type: 'cancel', id },
   };
 }

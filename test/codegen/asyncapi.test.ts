@@ -1,7 +1,7 @@
 /**
  * generated/asyncapi.json: AsyncAPI 3.0 that @asyncapi/parser accepts with no error, one channel
  * and one operation per event and server stream (per transport that carries them), payloads as
- * JSON Schema, WebSocket frames described, and the same bytes every time it is built.
+ * JSON Schema, WebSocket and mesh frames and NATS subjects described, and the same bytes every time it is built.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,7 +40,7 @@ describe('generated/asyncapi.json', () => {
   });
 
   it('has a WebSocket channel and operation per event and server stream, with JSON Schema payloads', () => {
-    expect(Object.keys(doc.channels)).toEqual([
+    expect(Object.keys(doc.channels).filter((id) => id.endsWith('.ws'))).toEqual([
       'files.v1.download.ws', 'ticker.v1.watch.ws', 'ticker.v1.alert.ws', 'users.v1.created.ws', 'users.v2.created.ws', 'users.v2.removed.ws',
     ]);
     expect(Object.keys(doc.operations)).toEqual(Object.keys(doc.channels));
@@ -55,6 +55,23 @@ describe('generated/asyncapi.json', () => {
     expect(doc.components.schemas.Tick.required).toEqual(['symbol', 'seq', 'price', 'at']);
     expect(doc.channels['users.v2.created.ws'].bindings).toEqual({ ws: { method: 'GET', bindingVersion: '0.1.0' } });
     expect(doc.servers.ws).toMatchObject({ protocol: 'ws', pathname: '/ws' });
+  });
+
+  it('has the same channels over NATS (the subjects the NATS transport uses, streams answered in its queue group) and over the mesh (session frames)', () => {
+    const ids = (suffix: string) => Object.keys(doc.channels).filter((id) => id.endsWith(suffix)).map((id) => id.slice(0, -suffix.length));
+    expect(ids('.nats')).toEqual(ids('.ws'));
+    expect(ids('.mesh')).toEqual(ids('.ws'));
+    expect(doc.channels['ticker.v1.alert.nats'].address).toBe('accord.ticker.v1.event.alert');
+    expect(doc.channels['ticker.v1.watch.nats'].address).toBe('accord.ticker.v1.watch');
+    expect(doc.operations['ticker.v1.watch.nats'].bindings).toEqual({ nats: { queue: 'accord', bindingVersion: '0.1.0' } });
+    expect(doc.operations['ticker.v1.watch.nats']['x-accord-nats'].request).toMatchObject({ subject: 'accord.ticker.v1.watch', headers: { 'accord-stream': '32' } });
+    expect(doc.operations['ticker.v1.watch.nats']['x-accord-nats'].credit.headers).toMatchObject({ 'accord-frame': 'credit', 'accord-credit': '16' });
+    expect(doc.operations['ticker.v1.alert.nats']['x-accord-nats'].subscribe).toBe('accord.ticker.v1.event.alert');
+    expect(doc.servers.nats).toMatchObject({ protocol: 'nats' });
+    expect(doc.servers.mesh).toMatchObject({ protocol: 'accord-mesh', protocolVersion: '1' });
+    expect(doc.channels['ticker.v1.watch.mesh'].address).toBeNull();
+    expect(doc.operations['ticker.v1.watch.mesh']['x-accord-mesh'].call).toEqual(doc.operations['ticker.v1.watch.ws']['x-accord-ws'].call);
+    expect(doc.operations['ticker.v1.alert.mesh']['x-accord-mesh'].event).toMatchObject({ type: 'event', service: 'ticker', version: 1, event: 'alert' });
   });
 
   it("describes a stream's declared errors and its auth requirement as security", async () => {
