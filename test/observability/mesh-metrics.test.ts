@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type AccordServer } from 'accord-rpc/server';
 import { echoService } from './fixtures/echo-handlers.js';
+import { ops } from './fixtures/ops-contract.js';
 import { parsePrometheusText, valueOf } from './support/prometheus-text.js';
 
 const KEY = 'mesh-metrics-test-key-0123456789';
@@ -39,8 +40,9 @@ afterAll(async () => {
 });
 
 describe('mesh gauges on /metrics', () => {
-  it('count the links up and the other nodes known, and a routed call while it waits for its answer (0 again after it)', async () => {
+  it('count the links up, the other nodes known, the methods they serve, and a routed call while it waits for its answer (0 again after it)', async () => {
     await until(async () => (await gauge('accord_mesh_links')) === 1 && (await gauge('accord_mesh_nodes')) === 1, 10_000, 'a link to b and its record');
+    expect(await gauge('accord_mesh_routes')).toBe(Object.keys(ops.methods).length); // every method of ops.v1, served by b
     expect(await gauge('accord_mesh_routed_calls_pending')).toBe(0);
 
     const call = fetch(`${a.urls.http}/rpc/ops/v1/slowInline`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 1_500 }) });
@@ -52,5 +54,6 @@ describe('mesh gauges on /metrics', () => {
     await b.stop({ graceMs: 100 });
     await until(async () => (await gauge('accord_mesh_links')) === 0, 10_000, 'the link to b to go');
     expect(await gauge('accord_mesh_nodes')).toBe(0); // b said it was leaving
+    expect(await gauge('accord_mesh_routes')).toBe(0);
   }, 30_000);
 });

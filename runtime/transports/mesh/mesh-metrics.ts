@@ -10,6 +10,8 @@ export interface MeshMetricSources {
   links(): number;
   /** Other nodes this node holds a record of that is not leaving. */
   nodes(): number;
+  /** Methods (service, version, method) some reachable node serves. */
+  routes(): number;
   /** Calls this node sent through the mesh that wait for their answer. */
   routedCallsPending(): number;
 }
@@ -21,6 +23,7 @@ export function registerMeshMetrics(dispatcher: Dispatcher, sources: MeshMetricS
   const removers = [
     metrics.gauge({ name: 'accord_mesh_links', help: 'Mesh links up (authenticated, handshake done).', read: sources.links }),
     metrics.gauge({ name: 'accord_mesh_nodes', help: 'Other mesh nodes this node knows a live record of.', read: sources.nodes }),
+    metrics.gauge({ name: 'accord_mesh_routes', help: 'Methods (service, version, method) reachable through the mesh.', read: sources.routes }),
     metrics.gauge({ name: 'accord_mesh_routed_calls_pending', help: 'Calls sent through the mesh that wait for their answer.', read: sources.routedCallsPending }),
   ];
   return () => {

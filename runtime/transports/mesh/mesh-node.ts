@@ -164,6 +164,7 @@ export class MeshNode {
     run.cleanup.push(dispatcher.addRouter(router), events.start(), registerMeshMetrics(dispatcher, {
       links: () => count(this.#links.values(), (link) => link.usable),
       nodes: () => count(membership.others(), (record) => !record.leaving),
+      routes: () => routes.methodCount(),
       routedCallsPending: () => router.inFlight,
     }));
     logger.info({ node: self, url: this.url, seeds: options.seeds, tls: options.tls ? (options.tls === true ? 'psk' : 'certificate') : 'off' }, 'mesh node started');

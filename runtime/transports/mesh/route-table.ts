@@ -88,6 +88,14 @@ export class RouteTable {
     return versions.get(version ?? this.#highest.get(service)!)?.get(method);
   }
 
+  /** How many methods (service, version, method) some reachable node serves. */
+  methodCount(): number {
+    if (this.#dirty) this.#rebuild();
+    let count = 0;
+    for (const versions of this.#methods.values()) for (const methods of versions.values()) count += methods.size;
+    return count;
+  }
+
   /** What reachable nodes serve, for status pages and tests: `service.vN` → node ids. */
   services(): Record<string, string[]> {
     const out: Record<string, string[]> = {};
