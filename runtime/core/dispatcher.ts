@@ -16,7 +16,7 @@ import { CallLoggers } from './call-loggers.js';
 import { monotonicNow, type CallTelemetry } from './call-telemetry.js';
 import type { ContextData, ContextHooks } from './context.js';
 import { nestedMeta } from './context.js';
-import type { DispatcherOptions, GuardCall } from './dispatcher-options.js';
+import type { DispatcherOptions } from './dispatcher-options.js';
 import { META_HEADERS, nextCallId, type CallEnvelope } from './envelope.js';
 import { AccordError } from './errors.js';
 import { authorizeEvent } from './event-auth.js';
@@ -24,6 +24,7 @@ import { EventBus, validateEvent, type PublishedEvent } from './events.js';
 import { InlineExecutor, type Executor } from './executor.js';
 import { IdempotencyStore, type IdempotencyConfig } from './idempotency.js';
 import { KeyedCalls } from './keyed-calls.js';
+import { runThroughMiddleware } from './middleware-chain.js';
 import { silentLogger, type Logger } from './logger.js';
 import { DeadlineSweeper } from './deadline-sweeper.js';
 import { RoutedCalls, type Router } from './router.js';
@@ -178,7 +179,8 @@ export class Dispatcher {
 
   /** The handler, through the middleware when there is any. */
   #invoke(call: ActiveCall): unknown {
-    return this.#options.middleware?.length ? this.#withMiddleware(call) : call.executor.unary(call);
+    const middleware = this.#options.middleware;
+    return middleware?.length ? runThroughMiddleware(middleware, call) : call.executor.unary(call);
   }
 
   // Made once per dispatcher, not per call: ActiveCall.settle() and telemetry take them as plain functions.
@@ -335,18 +337,6 @@ export class Dispatcher {
     const served = this.#table.lookup(envelope.service, envelope.version, envelope.method);
     if (served) return this.#routed.offload(envelope, served.service.version, this.#running.count);
     return this.#routed.find(envelope.service, envelope.version, envelope.method);
-  }
-
-  #withMiddleware(call: ActiveCall): Promise<unknown> {
-    const info: GuardCall = { service: call.service, method: call.method, methodName: call.name, input: call.input, meta: call.context.meta, auth: call.context.auth };
-    return this.#middlewareFrom(0, info, call);
-  }
-
-  /** Runs middleware `index` onwards (a method, not a named closure per call: see CallAdmission.begin). */
-  #middlewareFrom(index: number, info: GuardCall, call: ActiveCall): Promise<unknown> {
-    const chain = this.#options.middleware!;
-    if (index >= chain.length) return Promise.resolve(call.executor.unary(call));
-    return chain[index](info, () => this.#middlewareFrom(index + 1, info, call));
   }
 }
 

@@ -6,6 +6,7 @@
  * Browser-safe: no Node imports.
  */
 import type { WireError } from '../core/errors.js';
+import type { ContractFingerprints } from '../core/contract-fingerprints.js';
 
 export const PROTOCOL_VERSION = 1;
 export const SUPPORTED_VERSIONS: readonly number[] = [PROTOCOL_VERSION];
@@ -19,7 +20,7 @@ export interface HelloFrame {
   codec: CodecName;
   metadata?: Record<string, string>;
   /** The method fingerprints the caller was built against (`<service>.v<N>` → method → hex prefix), checked per call by the server. */
-  contracts?: Record<string, Record<string, string>>;
+  contracts?: ContractFingerprints;
 }
 export interface CallFrame {
   type: 'call';

@@ -52,8 +52,19 @@ export class LengthPrefixReader {
     return this.#headLength + this.#partialFilled;
   }
 
+  /** The complete messages `chunk` finishes, in order. */
   push(chunk: Uint8Array): Uint8Array[] {
     const messages: Uint8Array[] = [];
+    this.pushEach(chunk, (message) => void messages.push(message));
+    return messages;
+  }
+
+  /**
+   * Hands each message `chunk` finishes to `onMessage` as soon as it is complete, before the next
+   * length is read: a limit `onMessage` changes (a peer that just authenticated) applies to the
+   * rest of the same chunk.
+   */
+  pushEach(chunk: Uint8Array, onMessage: (message: Uint8Array) => void): void {
     let offset = 0;
     while (offset < chunk.length) {
       if (this.#partial) {
@@ -63,9 +74,9 @@ export class LengthPrefixReader {
         this.#partialFilled += take;
         offset += take;
         if (this.#partialFilled === this.#expected) {
-          messages.push(partial);
           this.#partial = undefined;
           this.#partialFilled = 0;
+          onMessage(partial);
         }
         continue;
       }
@@ -84,18 +95,18 @@ export class LengthPrefixReader {
         this.#headLength = 0;
       }
       if (length > this.#maxMessage) {
-        throw new AccordError('PROTOCOL_ERROR', `a message of ${length} bytes is over the limit of ${this.#maxMessage}`);
+        throw new AccordError('PROTOCOL_ERROR', `a message of ${length} bytes is over the limit of ${this.#maxMessage}`, { length, limit: this.#maxMessage });
       }
       if (chunk.length - offset >= length) {
-        messages.push(chunk.subarray(offset, offset + length));
+        const message = chunk.subarray(offset, offset + length);
         offset += length;
+        onMessage(message);
       } else {
         this.#expected = length;
         this.#partial = new Uint8Array(Math.min(length, Math.max(MIN_PARTIAL_BYTES, chunk.length - offset)));
         this.#partialFilled = 0;
       }
     }
-    return messages;
   }
 
   /** The partial buffer, grown (doubling, never past the expected length) to hold `needed` bytes. */

@@ -7,6 +7,7 @@
  * the dispatcher as a value; nothing here imports Node).
  */
 import { isPromiseLike } from '../core/bounded.js';
+import type { ContractFingerprints } from '../core/contract-fingerprints.js';
 import { CallScope } from '../core/call-scope.js';
 import type { Dispatcher } from '../core/dispatcher.js';
 import { deadlineFromTimeout, lowerCaseKeys, type CallEnvelope } from '../core/envelope.js';
@@ -63,7 +64,7 @@ export class ServerSession {
   #draining = false;
   #closed = false;
   /** The method fingerprints the caller said it was built against (the hello's `contracts`). */
-  #contracts: Record<string, Record<string, string>> | undefined;
+  #contracts: ContractFingerprints | undefined;
   #streams = 0;
   #itemsSent = 0;
   #eventsSent = 0;
@@ -120,7 +121,7 @@ export class ServerSession {
   }
 
   /** The caller's contract fingerprints, from its hello: every call then carries its method's, for the dispatcher's check. */
-  useContracts(contracts: Record<string, Record<string, string>> | null | undefined): void {
+  useContracts(contracts: ContractFingerprints | null | undefined): void {
     this.#contracts = contracts ?? undefined;
   }
 

@@ -66,10 +66,6 @@ export class FramedSocket implements LinkSocket {
   readonly #reader: LengthPrefixReader;
   readonly #maxMessageBytes: number;
   #authenticated = false;
-  /** Before authentication: bytes of the current message not yet handed to the reader (0 at a message start). */
-  #messageLeft = 0;
-  /** Before authentication: the first bytes of a length prefix split across chunks. */
-  #carry: Buffer | undefined;
   #ending = false;
   #closed = false;
   #corked = false;
@@ -175,56 +171,22 @@ export class FramedSocket implements LinkSocket {
   #onData(chunk: Buffer): void {
     if (this.#ending || this.#closed) return;
     try {
-      if (this.#authenticated) this.#deliver(this.#reader.push(chunk));
-      else this.#readUnauthenticated(chunk);
+      this.#reader.pushEach(chunk, this.#onMessage);
     } catch (error) {
+      // The reader refused a length (before buffering any of it): say why the limit is this low.
+      if (!this.#authenticated && error instanceof AccordError && (error.data as { limit?: number } | undefined)?.limit !== undefined) {
+        return this.receiver.fail(protocolError(`${error.message}: until the mesh handshake succeeds, a peer may send messages of at most ${this.#reader.maxMessageBytes} bytes`));
+      }
       this.receiver.fail(error instanceof AccordError ? error : protocolError(`could not process a message: ${(error as Error)?.message ?? error}`));
     }
   }
 
-  #deliver(messages: Uint8Array[]): void {
-    for (const message of messages) {
-      if (this.#ending) return;
-      if (isControlMessage(message)) this.receiver.control(decodeControl(message));
-      else this.receiver.session(message);
-    }
-  }
-
-  /**
-   * Before authentication the reader gets one message at a time: the handshake's last message raises
-   * the limit, and what follows it in the same chunk (the dialer's state comes with its auth) is read
-   * under the full limit. The reader still does the reading; this only cuts chunks at message ends.
-   */
-  #readUnauthenticated(chunk: Buffer): void {
-    const bytes = this.#carry ? Buffer.concat([this.#carry, chunk]) : chunk;
-    this.#carry = undefined;
-    let offset = 0;
-    while (offset < bytes.length && !this.#authenticated) {
-      if (this.#ending) return;
-      let take = this.#messageLeft;
-      if (take === 0) {
-        if (bytes.length - offset < 4) {
-          this.#carry = bytes.subarray(offset);
-          return;
-        }
-        take = 4 + bytes.readUInt32BE(offset);
-      }
-      const end = Math.min(bytes.length, offset + take);
-      this.#messageLeft = take - (end - offset);
-      this.#deliver(this.#pushUnauthenticated(bytes.subarray(offset, end)));
-      offset = end;
-    }
-    if (offset < bytes.length && !this.#ending) this.#deliver(this.#reader.push(bytes.subarray(offset)));
-  }
-
-  #pushUnauthenticated(bytes: Uint8Array): Uint8Array[] {
-    try {
-      return this.#reader.push(bytes);
-    } catch (error) {
-      // The reader refuses a length over its limit before buffering any of it.
-      throw protocolError(`${(error as Error).message}: until the mesh handshake succeeds, a peer may send messages of at most ${this.#reader.maxMessageBytes} bytes`);
-    }
-  }
+  /** One message, as soon as it is complete (the handshake's last one raises the limit for the next). */
+  readonly #onMessage = (message: Uint8Array): void => {
+    if (this.#ending) return;
+    if (isControlMessage(message)) this.receiver.control(decodeControl(message));
+    else this.receiver.session(message);
+  };
 
   #onClose(): void {
     if (this.#closed) return;

@@ -161,12 +161,7 @@ export class MeshNode {
       if (options.advertise === undefined && !WILDCARD_HOSTS.has(options.host)) gossip.updateOwn({ addr: formatAddress({ host: options.host, port: this.port! }) });
       if (membership.own.addr === undefined) logger.warn({ node: self }, `mesh node listens on ${options.host}, which peers cannot dial: set transports.mesh.advertise so gossip can tell them where to`);
     }
-    run.cleanup.push(dispatcher.addRouter(router), events.start(), registerMeshMetrics(dispatcher, {
-      links: () => count(this.#links.values(), (link) => link.usable),
-      nodes: () => count(membership.others(), (record) => !record.leaving),
-      routes: () => routes.methodCount(),
-      routedCallsPending: () => router.inFlight,
-    }));
+    run.cleanup.push(dispatcher.addRouter(router), events.start(), registerMeshMetrics(dispatcher, { links, membership, routes, router }));
     logger.info({ node: self, url: this.url, seeds: options.seeds, tls: options.tls ? (options.tls === true ? 'psk' : 'certificate') : 'off' }, 'mesh node started');
     await Promise.all(options.seeds.map((seed) => dialer.seed(seed)));
   }
@@ -345,8 +340,3 @@ export class MeshNode {
   }
 }
 
-function count<T>(items: Iterable<T>, test: (item: T) => boolean): number {
-  let n = 0;
-  for (const item of items) if (test(item)) n++;
-  return n;
-}
